@@ -1,0 +1,438 @@
+"""Indicators, their published codes by year, periods, and the values published for areas.
+
+A value is one row per (area, indicator, period, disaggregation). Each published field
+(outcome, numerator, denominator, base, margin of error) carries its own availability, because
+the outcome can be published while its numerator is suppressed, and the reverse: a missing
+value is never a zero.
+"""
+
+import re
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from councils.models import Area
+
+from .periods import format_period, parse_period
+
+
+def normalise_code(code: str) -> str:
+    """The published measure code without parentheses, spaces or year suffix, upper case:
+    "1C(2a)" -> "1C2A", "2A(1)_1415" -> "2A1", "3D(2a)" -> "3D2A"."""
+    code = re.sub(r"_\d{4}$", "", str(code).strip())
+    return re.sub(r"[()\s]", "", code).upper()
+
+
+class Polarity(models.TextChoices):
+    HIGHER_IS_BETTER = "higher_is_better", "Higher is better"
+    LOWER_IS_BETTER = "lower_is_better", "Lower is better"
+    NO_JUDGEMENT = "no_judgement", "No judgement"
+
+
+class Kind(models.TextChoices):
+    PERCENTAGE = "percentage", "Percentage"
+    RATE = "rate", "Rate per 100,000"
+    SCORE = "score", "Score"
+    COUNT = "count", "Count"
+    MONEY = "money", "Money (£)"
+    RAG = "rag", "Red, amber, green"
+    YES_NO = "yes_no", "Yes or no"
+    DATE = "date", "Date"
+    YEAR = "year", "Year"
+    CATEGORY = "category", "Category"
+    TEXT = "text", "Text"
+
+
+NUMERIC_KINDS = {Kind.PERCENTAGE, Kind.RATE, Kind.SCORE, Kind.COUNT, Kind.MONEY, Kind.YEAR}
+RAG_ORDER = ["red", "amber", "green"]
+
+
+class Frequency(models.TextChoices):
+    ANNUAL = "annual", "Annual"
+    QUARTERLY = "quarterly", "Quarterly"
+
+
+class Source(models.TextChoices):
+    ASCOF = "ascof", "ASCOF"
+    LOCAL = "local", "Local to the region"
+
+
+class Domain(models.TextChoices):
+    """ASCOF domains of the 2014-15 to 2022-23 framework."""
+
+    QUALITY_OF_LIFE = "1", "1 Enhancing quality of life for people with care and support needs"
+    DELAYING_NEED = "2", "2 Delaying and reducing the need for care and support"
+    POSITIVE_EXPERIENCE = "3", "3 Ensuring that people have a positive experience of care"
+    SAFEGUARDING = "4", "4 Safeguarding adults whose circumstances make them vulnerable"
+
+
+class Objective(models.TextChoices):
+    """ASCOF objectives of the framework from 2023-24."""
+
+    QUALITY_OF_LIFE = "1", "1 Quality of life"
+    INDEPENDENCE = "2", "2 Independence"
+    EMPOWERMENT = "3", "3 Empowerment and information"
+    SAFETY = "4", "4 Safety"
+    SOCIAL_CONNECTIONS = "5", "5 Social connections"
+    CONTINUITY = "6", "6 Continuity and quality of care"
+
+
+class ScorecardArea(models.TextChoices):
+    """The areas of the West Midlands balanced scorecard."""
+
+    GOVERNANCE = "governance", "Governance and leadership"
+    OUTCOMES = "outcomes", "Outcomes"
+    RESOURCES = "resources", "Resources and workforce"
+    PARTNERSHIPS = "partnerships", "Health and wellbeing partnerships"
+    CULTURE = "culture", "Culture and change"
+
+
+class Indicator(models.Model):
+    """A measure on the scorecard, with a stable code whatever the publication called it."""
+
+    code = models.CharField(
+        max_length=20,
+        unique=True,
+        help_text="Stable code: the current ASCOF code, old-… for retired ASCOF measures, "
+        "WM-… for the region's own.",
+    )
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=300)
+    short_name = models.CharField(max_length=60, blank=True)
+    definition = models.TextField(blank=True)
+    unit = models.CharField(max_length=60, blank=True)
+    decimals = models.PositiveSmallIntegerField(default=1)
+    polarity = models.CharField(max_length=20, choices=Polarity.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    multiplier = models.FloatField(
+        default=1, help_text="Outcome = numerator / denominator × multiplier (100 for a %)."
+    )
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default="annual")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    collection = models.CharField(
+        max_length=100, blank=True, help_text="Where the data comes from: ASCS, SACE, SALT, CLD…"
+    )
+    is_survey = models.BooleanField(
+        default=False, help_text="A weighted survey estimate: no Σnumerator/Σdenominator."
+    )
+    is_biennial = models.BooleanField(default=False, help_text="Collected every other year.")
+    domain = models.CharField(max_length=1, choices=Domain.choices, blank=True)
+    objective = models.CharField(max_length=1, choices=Objective.choices, blank=True)
+    scorecard_area = models.CharField(max_length=20, choices=ScorecardArea.choices)
+    categories = models.JSONField(
+        default=list, blank=True, help_text="The fixed list for category, RAG and yes/no kinds."
+    )
+    tolerance = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="A change within this is static. Blank: the published margin of error "
+        "for survey measures, zero otherwise.",
+    )
+    first_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(multiplier__gt=0), name="indicator_multiplier_gt_0"),
+            models.CheckConstraint(
+                condition=Q(first_year__isnull=True)
+                | Q(last_year__isnull=True)
+                | Q(first_year__lte=F("last_year")),
+                name="indicator_years_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("indicator-detail", args=[self.slug])
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS
+
+
+class IndicatorCode(models.Model):
+    """The code a publication used for an indicator over a span of years.
+
+    The same code can mean different measures in different years (1E was learning-disability
+    employment to 2022-23 and is carers' satisfaction from 2023-24), so codes resolve by
+    (code, year).
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="codes")
+    code = models.CharField(max_length=20, help_text='As published, e.g. "1C(2a)".')
+    normalised = models.CharField(max_length=20, help_text='Without parentheses: "1C2A".')
+    first_year = models.PositiveSmallIntegerField()
+    last_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["indicator", "first_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["normalised", "first_year"], name="indicator_code_unique_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(last_year__isnull=True) | Q(first_year__lte=F("last_year")),
+                name="indicator_code_years_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} ({self.span})"
+
+    def save(self, *args, **kwargs):
+        self.normalised = normalise_code(self.code)
+        super().save(*args, **kwargs)
+
+    @property
+    def span(self) -> str:
+        start = format_period(self.first_year)
+        if self.last_year is None:
+            return f"from {start}"
+        if self.last_year == self.first_year:
+            return f"in {start}"
+        return f"{start} to {format_period(self.last_year)}"
+
+
+class BreakKind(models.TextChoices):
+    BREAK = "break", "Series break"
+    PARTIAL_COVERAGE = "partial_coverage", "Partial coverage"
+    CAUTION = "caution", "Compare with care"
+
+
+class SeriesBreak(models.Model):
+    """A year from which an indicator is not comparable with earlier years (break), a year of
+    partial coverage, or a change to compare with care."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="breaks")
+    year = models.PositiveSmallIntegerField(help_text="Start year of the financial year.")
+    kind = models.CharField(max_length=20, choices=BreakKind.choices)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["indicator", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "year", "kind"], name="series_break_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code} {format_period(self.year)}: {self.get_kind_display()}"
+
+
+class PeriodManager(models.Manager):
+    def get_by_label(self, label: str) -> "Period":
+        year, quarter = parse_period(label)
+        return self.get(year=year, quarter=quarter)
+
+    def for_label(self, label: str) -> "Period":
+        year, quarter = parse_period(label)
+        return self.get_or_create(year=year, quarter=quarter)[0]
+
+
+class Period(models.Model):
+    """A UK financial year ("2023-24") or one of its quarters ("2023-24 Q2" = Jul-Sep 2023)."""
+
+    year = models.PositiveSmallIntegerField(help_text="The calendar year it starts in.")
+    quarter = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    objects = PeriodManager()
+
+    class Meta:
+        ordering = ["year", F("quarter").asc(nulls_first=True)]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year"], condition=Q(quarter__isnull=True), name="period_unique_year"
+            ),
+            models.UniqueConstraint(
+                fields=["year", "quarter"],
+                condition=Q(quarter__isnull=False),
+                name="period_unique_quarter",
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__isnull=True) | Q(quarter__gte=1, quarter__lte=4),
+                name="period_quarter_1_to_4",
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2100), name="period_year_plausible"
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return format_period(self.year, self.quarter)
+
+
+class Availability(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    SUPPRESSED = "suppressed", "Suppressed [c]"
+    NOT_AVAILABLE = "not_available", "Not available [x]"
+    NOT_APPLICABLE = "not_applicable", "Not applicable [z]"
+
+
+# The published numeric fields of a value; each has a "<field>_status" beside it.
+PUBLISHED_FIELDS = ["outcome", "numerator", "denominator", "base", "margin_of_error"]
+TOTAL = "Total"
+
+
+def _status_matches_number(field: str) -> models.CheckConstraint:
+    available = Q(**{f"{field}_status": Availability.AVAILABLE})
+    return models.CheckConstraint(
+        condition=(available & Q(**{f"{field}__isnull": False}))
+        | (~available & Q(**{f"{field}__isnull": True})),
+        name=f"value_{field}_status_matches",
+    )
+
+
+def _status_field(label: str):
+    return models.CharField(
+        f"{label} availability",
+        max_length=16,
+        choices=Availability.choices,
+        blank=True,
+        help_text="Blank: no source has said.",
+    )
+
+
+class ImportRun(models.Model):
+    """One import of a published file: what it was and what it changed."""
+
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    layout = models.CharField(max_length=40)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    report = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+
+    def __str__(self):
+        return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class ValueQuerySet(models.QuerySet):
+    def councils(self):
+        return self.filter(area__kind="council")
+
+    def totals(self):
+        return self.filter(disaggregation=TOTAL)
+
+
+class Value(models.Model):
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="values")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="values")
+    disaggregation = models.CharField(max_length=20, default=TOTAL)
+
+    outcome = models.FloatField(null=True, blank=True)
+    outcome_status = _status_field("Outcome")
+    numerator = models.FloatField(null=True, blank=True)
+    numerator_status = _status_field("Numerator")
+    denominator = models.FloatField(null=True, blank=True)
+    denominator_status = _status_field("Denominator")
+    base = models.FloatField(
+        null=True, blank=True, help_text="Survey respondents the outcome is based on."
+    )
+    base_status = _status_field("Base")
+    margin_of_error = models.FloatField(null=True, blank=True)
+    margin_of_error_status = _status_field("Margin of error")
+
+    text_value = models.CharField(
+        max_length=200, blank=True, help_text="RAG, yes/no, category or text indicators."
+    )
+    date_value = models.DateField(null=True, blank=True, help_text="Date indicators.")
+
+    quality_flag = models.CharField(
+        max_length=200, blank=True, help_text="A data-quality issue the publisher noted."
+    )
+    note = models.TextField(blank=True)
+    import_run = models.ForeignKey(
+        ImportRun,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="values",
+        help_text="The import that last changed this value.",
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ValueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["indicator", "period", "area"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "indicator", "period", "disaggregation"],
+                name="value_unique_area_indicator_period_disaggregation",
+            ),
+            *(_status_matches_number(field) for field in PUBLISHED_FIELDS[1:]),
+            # The headline value is the outcome, or the text or date of a qualitative indicator.
+            models.CheckConstraint(
+                condition=(
+                    Q(outcome_status=Availability.AVAILABLE)
+                    & (Q(outcome__isnull=False) | ~Q(text_value="") | Q(date_value__isnull=False))
+                )
+                | (
+                    ~Q(outcome_status=Availability.AVAILABLE)
+                    & Q(outcome__isnull=True, text_value="", date_value__isnull=True)
+                ),
+                name="value_outcome_status_matches",
+            ),
+            models.CheckConstraint(
+                condition=Q(denominator__isnull=True) | Q(denominator__gte=0),
+                name="value_denominator_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["indicator", "period"], name="value_indicator_period")]
+
+    def __str__(self):
+        return f"{self.area} {self.indicator.code} {self.period} {self.disaggregation}"
+
+
+class ValueChange(models.Model):
+    """The audit trail: one row per field a later import or an editor changed."""
+
+    value = models.ForeignKey(Value, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=30)
+    old = models.CharField(max_length=200, blank=True)
+    new = models.CharField(max_length=200, blank=True)
+    import_run = models.ForeignKey(
+        ImportRun, on_delete=models.PROTECT, null=True, blank=True, related_name="changes"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at"]
+
+    def __str__(self):
+        return f"{self.value}: {self.field} {self.old} → {self.new}"

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import path
+
+from scorecard import views
+
+urlpatterns = [
+    path("", views.region_overview, name="region-overview"),
+    path("councils/", views.council_list, name="council-list"),
+    path("councils/<slug:slug>/", views.council_detail, name="council-detail"),
+    path("indicators/<slug:slug>/", views.indicator_detail, name="indicator-detail"),
+    path("admin/", admin.site.urls),
+]
