@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class ScorecardConfig(AppConfig):
     name = "scorecard"
+
+    def ready(self):
+        from scorecard import signals
+
+        signals.connect()

@@ -1,0 +1,558 @@
+"""Benchmarking statistics for the scorecard: plain values in, plain values out.
+
+Method
+------
+**Missing values.** ``None`` (or NaN) means missing or suppressed. Missing values are left out
+of every count *n*, never treated as zero, and get no rank, band or percentile rank.
+
+**Decimal arithmetic.** Sums, differences and means that are rounded or compared with a
+threshold are worked in decimal arithmetic on the values as written, so boundary cases fall as
+a person checking by hand would expect: 27.9 + 1.2 is exactly 29.1 and 0.52 − 0.50 is exactly
+0.02 (binary floating point makes them 29.099999999999998 and 0.020000000000000018).
+
+**Distribution.** Over the *n* values: minimum, maximum and the quartiles p25, median and p75
+by linear interpolation, exactly as pandas' default ``Series.quantile`` and Excel's
+``QUARTILE.INC``: with the values sorted ascending and counted from 0, the q-quantile lies at
+position q × (n − 1), interpolating between the two values either side.
+
+**Quartile bands.** 1 = Upper (the best quarter), 2 = Upper middle, 3 = Lower middle,
+4 = Lower. The band is 4 minus the number of cut-offs (p25, median, p75) that the value reaches
+or passes in the better direction, so a value equal to a cut-off goes to the better band.
+Higher is better: ≥ p75 → 1, ≥ median → 2, ≥ p25 → 3, otherwise 4. Lower is better:
+≤ p25 → 1, ≤ median → 2, ≤ p75 → 3, otherwise 4. With fewer than 4 values, or for a measure
+with no judgement of better or worse, there is no band.
+
+**Ranks.** Rank 1 is the best value. A value's rank is 1 + the number of strictly better
+values, so ties share the best rank ("competition ranking": 1, 2, 2, 4). Values tie only when
+exactly equal, so rank the published (rounded) figures. Shown as "4th of 152", or "=4th of
+152" when tied.
+
+**Percentile rank.** p = (n − rank) / (n − 1): 1 for the best, 0 for the worst; none when
+n < 2.
+
+**Rounding.** Half away from zero, as NHS Digital, on the decimal value as written:
+0.125 → 0.13, −2.5 → −3, 27.85 → 27.9.
+
+**Aggregates** (e.g. the region). Σ numerators / Σ denominators × multiplier, worked exactly
+and then rounded once. A member with a missing numerator or denominator is left out; the
+aggregate is then *incomplete*: its value is still given but must be shown flagged, and its
+sums are withheld so that a suppressed member cannot be recovered by subtraction.
+
+**Comparison with England.** Similar if England's value lies within the council's value ± its
+margin of error (inclusive); otherwise better or worse according to polarity.
+
+**Direction of travel.** Change = current value − the previous comparable value. Static if
+the change is within ± tolerance (inclusive), otherwise improving or worsening according to
+polarity. The previous comparable value is that of the latest earlier period with a value and
+no series break in between. A series break or a missing value gives not comparable, never a
+guess.
+
+**Overall direction** (the regional account). Over a span, the measures with a percentile rank
+at both ends; the mean percentile rank at each end; positive if the mean rose by more than the
+tolerance (0.02), negative if it fell by more than the tolerance, otherwise static.
+
+**Domain position.** The mean percentile rank of a domain's measures, banded with the quartile
+band rule at cut-offs 0.25, 0.5 and 0.75: ≥ 0.75 → 1, ≥ 0.5 → 2, ≥ 0.25 → 3, otherwise 4.
+
+**RAG movement.** Red < amber < green: moving up is improving, down is worsening.
+"""
+
+import math
+from collections.abc import Collection, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
+
+import numpy as np
+
+K = TypeVar("K", bound=Hashable)
+Number = int | float
+
+HIGHER_IS_BETTER = "higher_is_better"
+LOWER_IS_BETTER = "lower_is_better"
+NO_JUDGEMENT = "no_judgement"
+POLARITIES = (HIGHER_IS_BETTER, LOWER_IS_BETTER, NO_JUDGEMENT)
+
+BAND_LABELS = {1: "Upper", 2: "Upper middle", 3: "Lower middle", 4: "Lower"}
+MIN_VALUES_FOR_BANDS = 4
+
+IMPROVING = "improving"
+STATIC = "static"
+WORSENING = "worsening"
+NOT_COMPARABLE = "not_comparable"
+POSITIVE = "positive"
+NEGATIVE = "negative"
+SIMILAR = "similar"
+BETTER = "better"
+WORSE = "worse"
+
+OVERALL_TOLERANCE = 0.02
+RAG_ORDER = ("red", "amber", "green")
+
+_DOMAIN_CUTOFFS = (0.25, 0.5, 0.75)
+_TRAVEL = {1: IMPROVING, 0: STATIC, -1: WORSENING}
+_OVERALL = {1: POSITIVE, 0: STATIC, -1: NEGATIVE}
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """Count and five-number summary of the non-missing values; all None when n is 0.
+
+    p25, median and p75 are positions in ascending value order: which end is the "upper"
+    quarter depends on polarity.
+    """
+
+    n: int
+    p25: float | None
+    median: float | None
+    p75: float | None
+    min: float | None
+    max: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Benchmark:
+    """One council's standing among the n non-missing values of one indicator and period."""
+
+    value: float | None
+    rank: int | None
+    tied: bool
+    n: int
+    band: int | None
+    percentile: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkTable:
+    """The distribution of one indicator, period and breakdown, and each council's standing."""
+
+    distribution: Distribution
+    rows: dict[Hashable, Benchmark]
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """Σ numerators / Σ denominators × multiplier over members such as a region's councils.
+
+    When ``complete`` is False the value covers only the complete members, must be shown
+    flagged as incomplete, and the sums are None so a suppressed member cannot be recovered.
+    """
+
+    value: float | None
+    numerator_sum: Number | None
+    denominator_sum: Number | None
+    n_members: int
+    n_missing: int
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OverallDirection:
+    """Mean percentile rank of the measures common to both ends of a span, and its movement."""
+
+    direction: str
+    measures: list[Hashable]
+    mean_start: float | None
+    mean_end: float | None
+    change: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ValueRange:
+    """Lowest and highest non-missing values, with every name holding each (ties included)."""
+
+    min: float | None
+    at_min: list[Hashable]
+    max: float | None
+    at_max: list[Hashable]
+
+
+def _check_polarity(polarity: str) -> None:
+    if polarity not in POLARITIES:
+        raise ValueError(f"unknown polarity {polarity!r}; expected one of {POLARITIES}")
+
+
+def _is_missing(x: object) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _dec(x: Number) -> Decimal:
+    # str gives the shortest decimal that round-trips, i.e. the value as written.
+    return Decimal(str(x))
+
+
+def _round_decimal(d: Decimal, decimals: int) -> float:
+    # ROUND_HALF_UP in the decimal module rounds ties away from zero.
+    return float(d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
+def _mean(values: list[Number]) -> Decimal:
+    return sum(map(_dec, values), Decimal(0)) / len(values)
+
+
+def _movement(change: Decimal, tolerance: Number) -> int:
+    """+1 if change exceeds the tolerance, −1 if it falls below −tolerance, otherwise 0."""
+    limit = _dec(tolerance)
+    return (change > limit) - (change < -limit)
+
+
+def _band(x, cutoffs, polarity: str):
+    """4 minus the number of cut-offs x reaches or passes in the better direction.
+
+    Works unchanged on a scalar or element-wise on a numpy array, so single values and whole
+    tables are banded by this one rule.
+    """
+    if polarity == HIGHER_IS_BETTER:
+        return 4 - sum(x >= c for c in cutoffs)
+    return 4 - sum(x <= c for c in cutoffs)
+
+
+def _bandable(dist: Distribution, polarity: str) -> bool:
+    return polarity != NO_JUDGEMENT and dist.n >= MIN_VALUES_FOR_BANDS
+
+
+def _cutoffs(dist: Distribution) -> tuple[float, float, float]:
+    return (dist.p25, dist.median, dist.p75)
+
+
+def _percentile(rank, n: int):
+    """(n − rank) / (n − 1); works on a scalar or element-wise on a numpy array."""
+    return (n - rank) / (n - 1)
+
+
+def _sorted_present(values: Iterable[Number | None]) -> np.ndarray:
+    # dtype=float turns None into NaN, so one mask drops both kinds of missing value.
+    arr = np.array(list(values), dtype=float)
+    return np.sort(arr[~np.isnan(arr)])
+
+
+def _distribution_of_sorted(xs: np.ndarray) -> Distribution:
+    if xs.size == 0:
+        return Distribution(0, None, None, None, None, None)
+    # np.quantile's default "linear" method is what pandas' Series.quantile calls.
+    p25, median, p75 = np.quantile(xs, (0.25, 0.5, 0.75)).tolist()
+    return Distribution(xs.size, p25, median, p75, float(xs[0]), float(xs[-1]))
+
+
+def distribution(values: Iterable[Number | None]) -> Distribution:
+    """n, quartiles (pandas ``Series.quantile`` / Excel ``QUARTILE.INC``), min and max.
+
+    Missing values (None or NaN) are left out. The q-quantile of the n values sorted
+    ascending is at position h = q × (n − 1) counting from 0: x[⌊h⌋] + (h − ⌊h⌋) ×
+    (x[⌊h⌋ + 1] − x[⌊h⌋]). The median is the 0.5-quantile, which is the usual median (it can
+    differ from ``Series.median`` in the last binary digit). n = 0 gives all None.
+    """
+    return _distribution_of_sorted(_sorted_present(values))
+
+
+def quartile_band(value: Number | None, dist: Distribution, polarity: str) -> int | None:
+    """Quartile band 1 (Upper) to 4 (Lower) of ``value`` against ``dist``.
+
+    The band is 4 minus the number of cut-offs (p25, median, p75) the value reaches or passes
+    in the better direction, so a value equal to a cut-off goes to the better band. Higher is
+    better: ≥ p75 → 1, ≥ median → 2, ≥ p25 → 3, otherwise 4. Lower is better: ≤ p25 → 1,
+    ≤ median → 2, ≤ p75 → 3, otherwise 4. None if the value is missing, the distribution has
+    fewer than 4 values, or the polarity is no_judgement. The value need not be one of the
+    distribution's (e.g. England against the councils).
+    """
+    _check_polarity(polarity)
+    if _is_missing(value) or not _bandable(dist, polarity):
+        return None
+    return int(_band(value, _cutoffs(dist), polarity))
+
+
+def _competition_ranks(present: np.ndarray, xs: np.ndarray, polarity: str):
+    """Rank = 1 + number of strictly better values, and whether another value is equal.
+
+    ``xs`` is ``present`` sorted ascending.
+    """
+    n_below = np.searchsorted(xs, present, side="left")
+    n_not_above = np.searchsorted(xs, present, side="right")
+    n_better = present.size - n_not_above if polarity == HIGHER_IS_BETTER else n_below
+    return n_better + 1, n_not_above - n_below > 1
+
+
+def benchmark_table(values: Mapping[K, Number | None], polarity: str) -> BenchmarkTable:
+    """Distribution, and for every key its rank, tie, n, band and percentile rank, in one pass.
+
+    ``values`` holds one indicator, period and breakdown: council key → value or None. The
+    rules are those of :func:`distribution`, :func:`ranks`, :func:`quartile_band` and
+    :func:`percentile_rank`, applied to whole arrays at once. Missing values get a row with
+    value, rank, band and percentile None. For no_judgement only the distribution is given.
+    """
+    _check_polarity(polarity)
+    keys = list(values)
+    arr = np.array([values[k] for k in keys], dtype=float)
+    is_present = ~np.isnan(arr)
+    present = arr[is_present]
+    xs = np.sort(present)
+    dist = _distribution_of_sorted(xs)
+    n = dist.n
+    nothing = [None] * n
+    rank, tied, band, percentile = nothing, [False] * n, nothing, nothing
+    if polarity != NO_JUDGEMENT:
+        rank_arr, tied_arr = _competition_ranks(present, xs, polarity)
+        rank, tied = rank_arr.tolist(), tied_arr.tolist()
+        if _bandable(dist, polarity):
+            band = _band(present, _cutoffs(dist), polarity).tolist()
+        if n >= 2:
+            percentile = _percentile(rank_arr, n).tolist()
+    standings = iter(zip(present.tolist(), rank, tied, band, percentile, strict=True))
+    missing = Benchmark(None, None, False, n, None, None)
+    rows = {}
+    for key, here in zip(keys, is_present.tolist(), strict=True):
+        if here:
+            value, r, t, b, p = next(standings)
+            rows[key] = Benchmark(value, r, t, n, b, p)
+        else:
+            rows[key] = missing
+    return BenchmarkTable(dist, rows)
+
+
+def ranks(values: Mapping[K, Number | None], polarity: str) -> dict[K, int | None]:
+    """Competition rank of each value: 1 + the number of strictly better values.
+
+    Rank 1 is best by polarity and ties share the best rank (1, 2, 2, 4). Values tie only when
+    exactly equal, so pass the published (rounded) figures. Missing values, and every value of
+    a no_judgement measure, get None.
+    """
+    return {key: row.rank for key, row in benchmark_table(values, polarity).rows.items()}
+
+
+def _ordinal(k: int) -> str:
+    suffix = "th" if k % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def rank_label(rank: int, n: int, tied: bool) -> str:
+    """Rank as text: "4th of 152", or "=4th of 152" when another value shares the rank."""
+    return f"{'=' if tied else ''}{_ordinal(rank)} of {n}"
+
+
+def percentile_rank(rank: int | None, n: int) -> float | None:
+    """p = (n − rank) / (n − 1): 1.0 for the best, 0.0 for the worst; None if n < 2 or no rank."""
+    if rank is None or n < 2:
+        return None
+    return float(_percentile(rank, n))
+
+
+def round_half_away(x: Number, decimals: int) -> float:
+    """Round half away from zero (NHS Digital's my_round) on the decimal value as written.
+
+    Working on ``str(x)`` rather than the binary float avoids artefacts: 0.125 → 0.13 at
+    2 dp, 2.675 → 2.68 at 2 dp, −2.5 → −3 at 0 dp, 27.85 → 27.9 at 1 dp.
+    """
+    return _round_decimal(_dec(x), decimals)
+
+
+def _plain(d: Decimal) -> Number:
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def aggregate(
+    members: Iterable[tuple[Number | None, Number | None]], multiplier: Number, decimals: int
+) -> Aggregate:
+    """Σ numerators / Σ denominators × multiplier, rounded half away from zero to ``decimals``.
+
+    ``members`` are (numerator, denominator) pairs; None marks a suppressed or missing figure.
+    A member missing either figure is left out of both sums and counted in ``n_missing``; the
+    aggregate is then incomplete (``complete`` False): the value covers the complete members
+    only and callers must show it flagged as incomplete; the sums are None so that a
+    suppressed member cannot be recovered by subtracting the others from a total. The ratio is
+    worked exactly in decimal arithmetic and rounded once, so 57/200 × 100 = 28.5 → 29 at 0 dp.
+    A denominator sum of 0 (including no complete members) gives value None. Whole sums are
+    returned as int.
+    """
+    members = list(members)
+    usable = [(a, b) for a, b in members if not (_is_missing(a) or _is_missing(b))]
+    numerator = sum((_dec(a) for a, _ in usable), Decimal(0))
+    denominator = sum((_dec(b) for _, b in usable), Decimal(0))
+    value = (
+        None
+        if denominator == 0
+        else _round_decimal(numerator * _dec(multiplier) / denominator, decimals)
+    )
+    complete = len(usable) == len(members)
+    return Aggregate(
+        value=value,
+        numerator_sum=_plain(numerator) if complete else None,
+        denominator_sum=_plain(denominator) if complete else None,
+        n_members=len(members),
+        n_missing=len(members) - len(usable),
+        complete=complete,
+    )
+
+
+def compare_with_england(
+    value: Number | None,
+    margin_of_error: Number | None,
+    england_value: Number | None,
+    polarity: str,
+) -> str | None:
+    """SIMILAR, BETTER or WORSE than England, allowing for the council's margin of error.
+
+    Similar if England's value lies within value ± margin_of_error, ends included. Otherwise
+    better if the whole interval is on England's better side by polarity (above England when
+    higher is better, below when lower is better), worse if on the other side. None if any
+    input is missing or the polarity is no_judgement.
+    """
+    _check_polarity(polarity)
+    if polarity == NO_JUDGEMENT or any(
+        _is_missing(x) for x in (value, margin_of_error, england_value)
+    ):
+        return None
+    centre, margin, england = _dec(value), _dec(margin_of_error), _dec(england_value)
+    if centre - margin <= england <= centre + margin:
+        return SIMILAR
+    above = centre > england
+    return BETTER if above == (polarity == HIGHER_IS_BETTER) else WORSE
+
+
+def direction(
+    current: Number | None, previous: Number | None, polarity: str, tolerance: Number = 0.0
+) -> str:
+    """IMPROVING, STATIC, WORSENING or NOT_COMPARABLE, from previous to current value.
+
+    Static if |current − previous| ≤ tolerance (worked in decimal arithmetic), otherwise
+    improving when the change is in the better direction by polarity. Not comparable if
+    either value is missing or the polarity is no_judgement. Choose ``previous`` with
+    :func:`previous_comparable`: a series break or a missing value gives not comparable,
+    never a guess.
+    """
+    _check_polarity(polarity)
+    if polarity == NO_JUDGEMENT or _is_missing(current) or _is_missing(previous):
+        return NOT_COMPARABLE
+    movement = _movement(_dec(current) - _dec(previous), tolerance)
+    return _TRAVEL[movement if polarity == HIGHER_IS_BETTER else -movement]
+
+
+def previous_comparable(
+    series: Mapping[K, Number | None], period: K, breaks: Collection[K] = ()
+) -> K | None:
+    """The period to compare ``period`` with: the latest earlier period with a value, or None.
+
+    ``series`` is one council's values for one indicator, keyed by sortable period keys (e.g.
+    2022 for 2022-23, or (2024, 2) for a quarter), in any order. ``breaks`` are the periods at
+    which a series break starts: a break at B means B is not comparable with anything before
+    B. Missing periods (absent or None) are skipped, so a biennial survey measure compares with
+    two years before. None if no earlier period has a value, or if a break falls after that
+    period up to and including ``period``: a series break or a missing value gives not
+    comparable, never a guess.
+
+    For quarterly keys, passing the whole series compares with the previous quarter; to
+    compare with the same quarter a year earlier, pass only the keys of that quarter (breaks
+    still apply by key order, whichever keys are passed).
+    """
+    earlier = [key for key, value in series.items() if key < period and not _is_missing(value)]
+    if not earlier:
+        return None
+    candidate = max(earlier)
+    if any(candidate < start <= period for start in breaks):
+        return None
+    return candidate
+
+
+def direction_of_travel(
+    series: Mapping[K, Number | None],
+    period: K,
+    polarity: str,
+    breaks: Collection[K] = (),
+    tolerance: Number = 0.0,
+) -> str:
+    """:func:`direction` from the :func:`previous_comparable` period's value to ``period``'s."""
+    previous = previous_comparable(series, period, breaks)
+    before = None if previous is None else series[previous]
+    return direction(series.get(period), before, polarity, tolerance)
+
+
+def overall_direction(
+    start: Mapping[K, float | None],
+    end: Mapping[K, float | None],
+    tolerance: Number = OVERALL_TOLERANCE,
+) -> OverallDirection:
+    """The regional account's overall direction of a council across a span of periods.
+
+    ``start`` and ``end`` map each measure to the council's percentile rank p at the first and
+    last period of the span. The caller must already have left out measures with a series
+    break within the span. Only measures with p at both ends are used (listed in
+    ``measures``). Positive if the mean p rose by more than ``tolerance``, negative if it fell
+    by more than ``tolerance``, static otherwise (a change of exactly ± tolerance is static);
+    means and change are worked in decimal arithmetic. No common measure: not_comparable.
+    """
+    measures = [m for m, p in start.items() if not _is_missing(p) and not _is_missing(end.get(m))]
+    if not measures:
+        return OverallDirection(NOT_COMPARABLE, [], None, None, None)
+    mean_start = _mean([start[m] for m in measures])
+    mean_end = _mean([end[m] for m in measures])
+    change = mean_end - mean_start
+    return OverallDirection(
+        direction=_OVERALL[_movement(change, tolerance)],
+        measures=measures,
+        mean_start=float(mean_start),
+        mean_end=float(mean_end),
+        change=float(change),
+    )
+
+
+def domain_position(ps: Iterable[float | None]) -> tuple[float | None, int | None]:
+    """(mean, band) of a council's percentile ranks over one domain's measures in a period.
+
+    Missing ranks are ignored. The band uses the quartile band rule with cut-offs 0.25, 0.5
+    and 0.75: mean ≥ 0.75 → 1, ≥ 0.5 → 2, ≥ 0.25 → 3, otherwise 4. No ranks: (None, None).
+    """
+    present = [p for p in ps if not _is_missing(p)]
+    if not present:
+        return None, None
+    mean = _mean(present)
+    return float(mean), _band(mean, _DOMAIN_CUTOFFS, HIGHER_IS_BETTER)
+
+
+def band_counts(bands: Iterable[int | None]) -> dict[int | None, int]:
+    """How many of each band: {1: n, 2: n, 3: n, 4: n, None: n}, None counting no band."""
+    counts: dict[int | None, int] = {1: 0, 2: 0, 3: 0, 4: 0, None: 0}
+    for band in bands:
+        counts[band] += 1
+    return counts
+
+
+def value_range(values: Mapping[K, Number | None]) -> ValueRange:
+    """Lowest and highest non-missing values and every name holding each, in mapping order."""
+    present = {name: v for name, v in values.items() if not _is_missing(v)}
+    if not present:
+        return ValueRange(None, [], None, [])
+    low, high = min(present.values()), max(present.values())
+    return ValueRange(
+        min=low,
+        at_min=[name for name, v in present.items() if v == low],
+        max=high,
+        at_max=[name for name, v in present.items() if v == high],
+    )
+
+
+def category_counts(values: Iterable[Hashable], categories_order: Iterable[Hashable]) -> dict:
+    """Count of each category in ``categories_order`` order, zeros included.
+
+    A value outside ``categories_order`` raises ValueError so nothing drops out of a total;
+    include None in the order to count missing values.
+    """
+    counts = dict.fromkeys(categories_order, 0)
+    for value in values:
+        if value not in counts:
+            raise ValueError(f"{value!r} is not one of the categories {list(counts)}")
+        counts[value] += 1
+    return counts
+
+
+def rag_movement(previous: str | None, current: str | None) -> str:
+    """IMPROVING, STATIC or WORSENING between RAG ratings ordered red < amber < green.
+
+    Case is ignored. Either rating missing gives NOT_COMPARABLE; any other string raises
+    ValueError.
+    """
+    if previous is None or current is None:
+        return NOT_COMPARABLE
+    try:
+        change = RAG_ORDER.index(current.lower()) - RAG_ORDER.index(previous.lower())
+    except ValueError:
+        raise ValueError(f"RAG ratings must be one of {RAG_ORDER}") from None
+    return _TRAVEL[(change > 0) - (change < 0)]

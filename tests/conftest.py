@@ -1,0 +1,152 @@
+"""Shared pytest configuration: the browser harness and the skip-or-fail rule.
+
+A test that needs something this machine lacks (Debian's Chromium, PostgreSQL for tests marked
+`postgres`) is skipped locally and fails in CI (CI=true), naming what is missing and how to get it.
+"""
+
+import importlib.util
+import os
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import override_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps dialling out on a closed network.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+_CALL_FAILED = pytest.StashKey[bool]()
+
+HOW_TO_INSTALL_CHROMIUM = "apt-get update && apt-get install -y chromium"
+HOW_TO_INSTALL_PLAYWRIGHT = "make install"
+HOW_TO_USE_POSTGRES = (
+    "export DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres and run `make test` "
+    "(start the server with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) "
+    "main start)"
+)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def require(what: str, available: bool, how_to_install: str) -> None:
+    """Skip the calling test when `what` is not available; fail it instead in CI."""
+    if available:
+        return
+    message = f"{what} is not available; to get it: {how_to_install}"
+    if in_ci():
+        pytest.fail(f"CI=true and {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def _require_browser() -> None:
+    require(
+        "the Playwright Python package",
+        importlib.util.find_spec("playwright") is not None,
+        HOW_TO_INSTALL_PLAYWRIGHT,
+    )
+    require(f"Chromium at {CHROMIUM}", CHROMIUM.exists(), HOW_TO_INSTALL_CHROMIUM)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # WhiteNoise warns that STATIC_ROOT is missing: tests never run collectstatic.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Before any fixture runs, so a skipped browser test never starts a live server.
+    if item.get_closest_marker("browser"):
+        _require_browser()
+    if item.get_closest_marker("postgres"):
+        require(
+            f"PostgreSQL (this run is on {connection.vendor})",
+            connection.vendor == "postgresql",
+            HOW_TO_USE_POSTGRES,
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
+@pytest.fixture(name="require")
+def require_fixture():
+    """The skip-or-fail rule, for a test that needs something of its own."""
+    return require
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_without_collectstatic():
+    # The manifest storage needs collectstatic first; tests serve static files unhashed instead.
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        yield
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright, one for the whole session."""
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread, and Django's ORM
+    # refuses to run beside one unless told; the tests themselves stay synchronous.
+    unsafe = mock.patch.dict(os.environ, {"DJANGO_ALLOW_ASYNC_UNSAFE": "true"})
+    with unsafe, sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A page in a fresh browser context; a screenshot is kept when the test fails."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    yield page
+    if request.node.stash.get(_CALL_FAILED, False):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"FAILED-{_file_name(request.node.name)}.png")
+    context.close()
+
+
+@pytest.fixture
+def live_url(live_server) -> str:
+    """The live server's base URL without a trailing slash, e.g. http://localhost:41234."""
+    return live_server.url.rstrip("/")
+
+
+@pytest.fixture
+def screenshot(request):
+    """Save a full-page screenshot to test-artifacts/screenshots/ and return its path."""
+
+    def save(page, name: str | None = None) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{_file_name(name or request.node.name)}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return save
+
+
+def _file_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
