@@ -150,3 +150,27 @@ def screenshot(request):
 
 def _file_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+SHIPPED_ASCOF_FILES = [
+    "ascof_timeseries_2015-16_to_2024-25_official.ods",
+    "ascof_outcomes_total_2017-18_to_2023-24.csv.gz",
+    "ascof_2020-21_official_open_data.csv.gz",
+    "ascof_2022-23_regions_num_den.csv",
+]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database holds what `make demo` loads: reference data, every shipped ASCOF
+    file and the demo local values. Each test runs in a transaction rolled back after it."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("load_reference", stdout=open(os.devnull, "w"))
+        call_command(
+            "import_ascof",
+            *(settings.ASCOF_DATA_DIR / name for name in SHIPPED_ASCOF_FILES),
+            stdout=open(os.devnull, "w"),
+        )
+        call_command("load_demo", stdout=open(os.devnull, "w"))

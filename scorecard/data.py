@@ -1,0 +1,549 @@
+"""The one place that turns the database into plain rows for pages, exports and commands.
+
+Each public function runs a small, fixed number of queries, however many councils, indicators
+and years are stored, and leaves the arithmetic to `scorecard.stats`, whose docstrings state
+the method. Results are plain dataclasses: templates, tables, charts and the CLI read them
+without touching the database again.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from councils.models import Area, AreaKind, ComparatorGroup
+from indicators.models import (
+    TOTAL,
+    Availability,
+    BreakKind,
+    Indicator,
+    IndicatorCode,
+    Kind,
+    Source,
+    Value,
+)
+from indicators.periods import format_period
+from scorecard import stats
+
+ENGLAND = "england"  # the group of every council, for the CLI and the indicator page
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    id: int
+    code: str
+    slug: str
+    name: str
+    short_name: str
+    unit: str
+    decimals: int
+    polarity: str
+    kind: str
+    multiplier: float
+    is_survey: bool
+    is_numeric: bool
+    source: str
+    domain: str
+    domain_label: str
+    objective: str
+    objective_label: str
+    scorecard_area: str
+    scorecard_area_label: str
+    categories: tuple
+    tolerance: float | None
+    breaks: dict[int, str]  # start year of a series break -> reason
+    partial: dict[int, str]  # year of partial coverage -> reason
+    cautions: dict[int, str]
+    codes: tuple[tuple[str, int, int | None], ...]  # (published code, first year, last year)
+
+    def code_in(self, year: int) -> str:
+        """The code the publication used that year, as users read it."""
+        for code, first, last in self.codes:
+            if first <= year and (last is None or year <= last):
+                return code
+        return self.code
+
+    def code_history(self) -> str:
+        """ "1C(2a) 2014-15 to 2022-23, 3D2A in 2023-24, 3D(2a) from 2024-25"."""
+        return ", ".join(
+            f"{code} {IndicatorCode(code=code, first_year=first, last_year=last).span}"
+            for code, first, last in self.codes
+        )
+
+    def place(self, year: int) -> tuple[str, str]:
+        """Its group on the scorecard that year: the ASCOF domain up to 2022-23, the
+        objective from 2023-24, and the scorecard area for local indicators."""
+        if self.source == Source.LOCAL:
+            return self.scorecard_area, self.scorecard_area_label
+        if year <= 2022 and self.domain:
+            return f"domain-{self.domain}", f"Domain {self.domain_label}"
+        if self.objective:
+            return f"objective-{self.objective}", f"Objective {self.objective_label}"
+        return f"domain-{self.domain}", f"Domain {self.domain_label}"
+
+    def published_in(self, year: int) -> bool:
+        return any(
+            first <= year and (last is None or year <= last) for _, first, last in self.codes
+        )
+
+    def caveats(self, year: int) -> list[str]:
+        notes = []
+        label = format_period(year)
+        if year in self.breaks:
+            notes.append(f"Series break in {label}: {self.breaks[year]}")
+            if "Client Level Data" in self.breaks[year]:
+                notes.append(f"Official statistics in development in {label}.")
+        if year in self.partial:
+            notes.append(f"Partial coverage in {label}: {self.partial[year]}")
+        if year in self.cautions:
+            notes.append(f"Compare with care ({label}): {self.cautions[year]}")
+        return notes
+
+    def tolerance_for(self, margin_of_error: float | None) -> float:
+        """A change within this is static: the indicator's own tolerance, else the published
+        margin of error for survey measures, else zero."""
+        if self.tolerance is not None:
+            return self.tolerance
+        if self.is_survey and margin_of_error is not None:
+            return margin_of_error
+        return 0.0
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One published value as pages show it."""
+
+    outcome: float | None = None
+    status: str = ""
+    numerator: float | None = None
+    denominator: float | None = None
+    margin_of_error: float | None = None
+    base: float | None = None
+    text: str = ""
+    date: datetime.date | None = None
+    quality_flag: str = ""
+
+    @property
+    def has_value(self) -> bool:
+        return self.status == Availability.AVAILABLE
+
+    @property
+    def status_label(self) -> str:
+        return Availability(self.status).label if self.status else "No data"
+
+
+EMPTY = Cell()
+
+
+@dataclass(frozen=True)
+class CouncilInfo:
+    id: int
+    name: str
+    slug: str
+    cassr_code: str
+    ons_code: str
+
+
+@dataclass
+class CouncilResult:
+    council: CouncilInfo
+    cell: Cell
+    national: stats.Benchmark | None
+    group: stats.Benchmark | None
+    direction: str
+    previous_value: float | None
+    previous_year: int | None
+    vs_england: str | None
+    trend: dict[int, float | None] = field(default_factory=dict)
+
+    @property
+    def national_rank_label(self) -> str:
+        b = self.national
+        return stats.rank_label(b.rank, b.n, b.tied) if b and b.rank else ""
+
+    @property
+    def group_rank_label(self) -> str:
+        b = self.group
+        return stats.rank_label(b.rank, b.n, b.tied) if b and b.rank else ""
+
+
+@dataclass
+class IndicatorResult:
+    """One indicator in one period for a comparator group: every member's standing."""
+
+    indicator: IndicatorInfo
+    year: int
+    group_name: str
+    rows: list[CouncilResult]
+    national: stats.Distribution
+    national_note: str  # why there is no national quartile, if there is none
+    status_counts: dict[str, int]
+    england: Cell
+    region: Cell
+    region_name: str
+    aggregate: stats.Aggregate | None
+    caveats: list[str]
+
+    @property
+    def period(self) -> str:
+        return format_period(self.year)
+
+    @property
+    def published_code(self) -> str:
+        return self.indicator.code_in(self.year)
+
+    @property
+    def aggregate_mismatch(self) -> bool:
+        """Our Σnumerator/Σdenominator differs from the published region figure."""
+        a = self.aggregate
+        return bool(
+            a
+            and a.complete
+            and a.value is not None
+            and self.region.has_value
+            and a.value != stats.round_half_away(self.region.outcome, self.indicator.decimals)
+        )
+
+    def row_for(self, council_id: int) -> CouncilResult | None:
+        return next((row for row in self.rows if row.council.id == council_id), None)
+
+
+# Queries ---------------------------------------------------------------------------------
+
+
+def indicators(source: str | None = None) -> list[IndicatorInfo]:
+    """Every indicator in scorecard order, with its codes and breaks (3 queries)."""
+    queryset = Indicator.objects.prefetch_related(
+        "breaks", Prefetch("codes", queryset=IndicatorCode.objects.order_by("first_year"))
+    )
+    if source:
+        queryset = queryset.filter(source=source)
+    return [_info(indicator) for indicator in queryset]
+
+
+def shown_in(infos: list[IndicatorInfo], year: int) -> list[IndicatorInfo]:
+    """The indicators a scorecard shows for a year: ASCOF measures published that year, and
+    every regional measure."""
+    return [i for i in infos if i.source == Source.LOCAL or i.published_in(year)]
+
+
+def _info(indicator: Indicator) -> IndicatorInfo:
+    by_kind = defaultdict(dict)
+    for item in indicator.breaks.all():
+        by_kind[item.kind][item.year] = item.reason
+    return IndicatorInfo(
+        id=indicator.pk,
+        code=indicator.code,
+        slug=indicator.slug,
+        name=indicator.name,
+        short_name=indicator.short_name or indicator.code,
+        unit=indicator.unit,
+        decimals=indicator.decimals,
+        polarity=indicator.polarity,
+        kind=indicator.kind,
+        multiplier=indicator.multiplier,
+        is_survey=indicator.is_survey,
+        is_numeric=indicator.is_numeric,
+        source=indicator.source,
+        domain=indicator.domain,
+        domain_label=indicator.get_domain_display(),
+        objective=indicator.objective,
+        objective_label=indicator.get_objective_display(),
+        scorecard_area=indicator.scorecard_area,
+        scorecard_area_label=indicator.get_scorecard_area_display(),
+        categories=tuple(indicator.categories),
+        tolerance=indicator.tolerance,
+        breaks=by_kind[BreakKind.BREAK],
+        partial=by_kind[BreakKind.PARTIAL_COVERAGE],
+        cautions=by_kind[BreakKind.CAUTION],
+        codes=tuple((c.code, c.first_year, c.last_year) for c in indicator.codes.all()),
+    )
+
+
+def group_by_slug(slug: str | None) -> ComparatorGroup | None:
+    """The comparator group named in a URL (the default group when none is named); None
+    stands for every council ("england"). Raises ComparatorGroup.DoesNotExist."""
+    if slug == ENGLAND:
+        return None
+    if not slug:
+        return ComparatorGroup.objects.select_related("region").get(is_default=True)
+    return ComparatorGroup.objects.select_related("region").get(slug=slug)
+
+
+def years_with_data(source: str | None = None) -> list[int]:
+    """Financial years (start years) that hold values, latest last (1 query)."""
+    queryset = Value.objects.filter(period__quarter__isnull=True)
+    if source:
+        queryset = queryset.filter(indicator__source=source)
+    return sorted(queryset.values_list("period__year", flat=True).distinct())
+
+
+_VALUE_COLUMNS = (
+    "indicator_id",
+    "period__year",
+    "area_id",
+    "area__kind",
+    "outcome",
+    "outcome_status",
+    "numerator",
+    "denominator",
+    "margin_of_error",
+    "base",
+    "text_value",
+    "date_value",
+    "quality_flag",
+)
+
+
+def _cells(queryset) -> dict[tuple[int, int], dict[int, tuple[str, Cell]]]:
+    """(indicator, year) -> area -> (area kind, cell), from one query."""
+    found: dict[tuple[int, int], dict[int, tuple[str, Cell]]] = defaultdict(dict)
+    for row in queryset.values_list(*_VALUE_COLUMNS):
+        indicator_id, year, area_id, kind, *cell = row
+        found[(indicator_id, year)][area_id] = (kind, Cell(*cell))
+    return found
+
+
+def _members(group: ComparatorGroup | None, year: int, extra: tuple[int, ...]) -> list[CouncilInfo]:
+    queryset = Area.objects.councils().active_in(year) if group is None else group.councils.all()
+    if extra:
+        queryset = (queryset | Area.objects.filter(pk__in=extra)).distinct()
+    return [
+        CouncilInfo(pk, name, slug, code, ons)
+        for pk, name, slug, code, ons in queryset.order_by("name").values_list(
+            "pk", "name", "slug", "code", "ons_code"
+        )
+    ]
+
+
+def benchmarks(
+    year: int,
+    group: ComparatorGroup | None,
+    infos: list[IndicatorInfo],
+    *,
+    disaggregation: str = TOTAL,
+    extra_councils: tuple[int, ...] = (),
+) -> dict[int, IndicatorResult]:
+    """Every indicator in `infos` for `year`, for the group's councils (every council when
+    `group` is None) and `extra_councils`: national and group rank and quartile, direction of
+    travel, comparison with England, the group aggregate and the trend. Four queries."""
+    members = _members(group, year, extra_councils)
+    member_ids = [m.id for m in members]
+    ids = [info.id for info in infos]
+    current = _cells(
+        Value.objects.filter(
+            indicator_id__in=ids,
+            period__year=year,
+            period__quarter__isnull=True,
+            disaggregation=disaggregation,
+        )
+    )
+    history = _cells(
+        Value.objects.filter(
+            indicator_id__in=ids,
+            area_id__in=member_ids,
+            period__year__lt=year,
+            period__quarter__isnull=True,
+            disaggregation=disaggregation,
+        )
+    )
+    region_id = group.region_id if group else None
+    england_id = _england_id()
+    return {
+        info.id: _benchmark(info, year, group, members, current, history, region_id, england_id)
+        for info in infos
+    }
+
+
+def _england_id() -> int | None:
+    return Area.objects.filter(kind=AreaKind.ENGLAND).values_list("pk", flat=True).first()
+
+
+def _benchmark(info, year, group, members, current, history, region_id, england_id):
+    cells = current.get((info.id, year), {})
+    council_cells = {pk: cell for pk, (kind, cell) in cells.items() if kind == AreaKind.COUNCIL}
+    national_values = {pk: _number(cell) for pk, cell in council_cells.items()}
+    polarity = info.polarity if info.is_numeric else stats.NO_JUDGEMENT
+    national = stats.benchmark_table(national_values, polarity)
+    national_note = ""
+    if info.source == Source.LOCAL:
+        national_note = "A regional measure: compared within the group only."
+        national = stats.BenchmarkTable(national.distribution, {})
+    elif year in info.partial:
+        national_note = f"No national quartile for {format_period(year)}: {info.partial[year]}"
+        national = stats.BenchmarkTable(national.distribution, {})
+    elif national.distribution.n < stats.MIN_VALUES_FOR_BANDS and info.is_numeric:
+        national_note = "No national quartile: fewer than 4 councils have a value."
+    status_counts = defaultdict(int)
+    for cell in council_cells.values():
+        status_counts[cell.status or "none"] += 1
+    group_table = stats.benchmark_table(
+        {m.id: national_values.get(m.id) for m in members}, polarity
+    )
+    england = cells.get(england_id, (None, EMPTY))[1]
+    region = cells.get(region_id, (None, EMPTY))[1] if region_id else EMPTY
+    breaks = set(info.breaks)
+    earlier = {
+        y: history[(info.id, y)] for y in range(year - 1, 1999, -1) if (info.id, y) in history
+    }
+    rows = []
+    for member in members:
+        cell = council_cells.get(member.id, EMPTY)
+        series = {
+            y: _number(found[member.id][1]) for y, found in earlier.items() if member.id in found
+        }
+        series[year] = _number(cell)
+        previous_year = stats.previous_comparable(series, year, breaks)
+        previous = series.get(previous_year) if previous_year is not None else None
+        travel = stats.direction(
+            series[year], previous, polarity, info.tolerance_for(cell.margin_of_error)
+        )
+        if info.kind == Kind.RAG:
+            texts = {
+                y: found[member.id][1].text
+                for y, found in earlier.items()
+                if member.id in found and found[member.id][1].text
+            }
+            previous_year = max(texts, default=None)
+            travel = stats.rag_movement(texts.get(previous_year), cell.text or None)
+        rows.append(
+            CouncilResult(
+                council=member,
+                cell=cell,
+                national=national.rows.get(member.id),
+                group=group_table.rows.get(member.id),
+                direction=travel,
+                previous_value=previous,
+                previous_year=previous_year,
+                vs_england=stats.compare_with_england(
+                    _number(cell), cell.margin_of_error, _number(england), polarity
+                )
+                if info.is_survey
+                else None,
+                trend=dict(sorted(series.items())),
+            )
+        )
+    rows.sort(key=lambda r: (r.group.rank if r.group and r.group.rank else 10**6, r.council.name))
+    aggregate = None
+    if info.is_numeric and not info.is_survey and info.kind != Kind.COUNT:
+        pairs = [_pair(council_cells.get(m.id, EMPTY)) for m in members]
+        if any(p != (None, None) for p in pairs):
+            aggregate = stats.aggregate(pairs, info.multiplier, info.decimals)
+    return IndicatorResult(
+        indicator=info,
+        year=year,
+        group_name=group.name if group else "England",
+        rows=rows,
+        national=national.distribution,
+        national_note=national_note,
+        status_counts=dict(status_counts),
+        england=england,
+        region=region,
+        region_name=group.region.name if group and group.region_id else "",
+        aggregate=aggregate,
+        caveats=info.caveats(year),
+    )
+
+
+def _number(cell: Cell) -> float | None:
+    return cell.outcome if cell.status == Availability.AVAILABLE else None
+
+
+def _pair(cell: Cell) -> tuple[float | None, float | None]:
+    return cell.numerator, cell.denominator
+
+
+# Roll-ups ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    """Indicators that share a place on the scorecard that year (a domain, an objective or an
+    area of the balanced scorecard), with the group's councils' position in it."""
+
+    key: str
+    label: str
+    results: list[IndicatorResult]
+    positions: dict[int, tuple[float | None, int | None]]  # council -> (mean p, band)
+    band_counts: dict[int | None, int]
+
+
+def sections(results: list[IndicatorResult], year: int) -> list[Section]:
+    """Group results by their place on the scorecard, in catalogue order, with each council's
+    domain position: the mean of its national percentile ranks over the section's measures,
+    banded at 0.25, 0.5 and 0.75 (see `stats.domain_position`)."""
+    grouped: dict[str, list[IndicatorResult]] = {}
+    labels = {}
+    for result in results:
+        key, label = result.indicator.place(year)
+        grouped.setdefault(key, []).append(result)
+        labels[key] = label
+    found = []
+    for key, members in grouped.items():
+        ranked = [r for r in members if r.indicator.is_numeric]
+        councils = {row.council.id for r in ranked for row in r.rows}
+        positions = {
+            council: stats.domain_position(
+                row.national.percentile if row and row.national else None
+                for row in (r.row_for(council) for r in ranked)
+            )
+            for council in councils
+        }
+        counts = stats.band_counts(band for _, band in positions.values())
+        found.append(Section(key, labels[key], members, positions, counts))
+    return found
+
+
+def category_counts(result: IndicatorResult) -> dict[str, int]:
+    """ "2 green, 12 amber": the group's councils per category, in the catalogue's order, with
+    councils that have no value counted as "no data"."""
+    values = [row.cell.text or "no data" for row in result.rows]
+    return {
+        category: count
+        for category, count in stats.category_counts(
+            values, [*reversed(result.indicator.categories), "no data"]
+        ).items()
+        if count
+    }
+
+
+@dataclass
+class CouncilDirection:
+    council: CouncilInfo
+    result: stats.OverallDirection
+    measures: list[str]
+
+
+def overall_directions(
+    group: ComparatorGroup | None, start: int, end: int, tolerance: float
+) -> list[CouncilDirection]:
+    """The regional account's overall direction of travel of each council from `start` to
+    `end`: its mean national percentile rank over the ASCOF measures it has at both ends with
+    no series break between them (see `stats.overall_direction`)."""
+    infos = [
+        info
+        for info in indicators(Source.ASCOF)
+        if info.is_numeric and not any(start < year <= end for year in info.breaks)
+    ]
+    at_start = benchmarks(start, group, infos)
+    at_end = benchmarks(end, group, infos)
+    codes = {info.id: info.code for info in infos}
+    directions = []
+    for row in next(iter(at_end.values())).rows if at_end else []:
+        council = row.council.id
+        p_start = _percentiles(at_start, council)
+        p_end = _percentiles(at_end, council)
+        result = stats.overall_direction(p_start, p_end, tolerance)
+        directions.append(
+            CouncilDirection(row.council, result, [codes[pk] for pk in result.measures])
+        )
+    return sorted(directions, key=lambda d: d.council.name)
+
+
+def _percentiles(results: dict[int, IndicatorResult], council: int) -> dict[int, float | None]:
+    found = {}
+    for pk, result in results.items():
+        row = result.row_for(council)
+        found[pk] = row.national.percentile if row and row.national else None
+    return found
