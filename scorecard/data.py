@@ -205,6 +205,10 @@ class IndicatorResult:
             and a.value != stats.round_half_away(self.region.outcome, self.indicator.decimals)
         )
 
+    @property
+    def rows_by_name(self) -> list[CouncilResult]:
+        return sorted(self.rows, key=lambda row: row.council.name)
+
     def row_for(self, council_id: int) -> CouncilResult | None:
         return next((row for row in self.rows if row.council.id == council_id), None)
 
@@ -276,7 +280,8 @@ def years_with_data(source: str | None = None) -> list[int]:
     queryset = Value.objects.filter(period__quarter__isnull=True)
     if source:
         queryset = queryset.filter(indicator__source=source)
-    return sorted(queryset.values_list("period__year", flat=True).distinct())
+    # order_by() drops Value's default ordering, which would otherwise defeat distinct().
+    return sorted(queryset.order_by().values_list("period__year", flat=True).distinct())
 
 
 _VALUE_COLUMNS = (

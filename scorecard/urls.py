@@ -8,5 +8,7 @@ urlpatterns = [
     path("councils/", views.council_list, name="council-list"),
     path("councils/<slug:slug>/", views.council_detail, name="council-detail"),
     path("indicators/<slug:slug>/", views.indicator_detail, name="indicator-detail"),
+    path("compare/", views.compare, name="compare"),
+    path("about/", views.about, name="about"),
     path("admin/", admin.site.urls),
 ]

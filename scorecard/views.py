@@ -1,17 +1,289 @@
+"""The scorecard pages. Each view reads the request, asks `data` for plain rows (cached under
+the data version, so every server process sees new data on its next request), and renders.
+"""
+
+from django import forms
+from django.core.cache import cache
+from django.http import Http404
 from django.shortcuts import render
+
+from councils.models import Area, ComparatorGroup
+from indicators.models import Source
+from indicators.periods import format_period, parse_period
+from scorecard import charts, data
+from scorecard.exports import csv_response
+from scorecard.models import current_version
+
+CACHE_SECONDS = 24 * 3600
+
+
+def _cached(key: str, build):
+    """`build()` once per data version: a change to the data changes every key."""
+    full_key = f"scorecard:{current_version()[0]}:{key}"
+    found = cache.get(full_key)
+    if found is None:
+        found = build()
+        cache.set(full_key, found, CACHE_SECONDS)
+    return found
+
+
+class OptionsForm(forms.Form):
+    period = forms.ChoiceField(label="Period", help_text="Financial year, April to March")
+    group = forms.ChoiceField(label="Compare with", help_text="A comparator group of councils")
+
+    def __init__(self, query, *, years, groups):
+        super().__init__(query)
+        self.fields["period"].choices = [(format_period(y), format_period(y)) for y in years]
+        self.fields["group"].choices = [*groups, (data.ENGLAND, "All councils in England")]
+
+
+def _options(request, source: str | None = None):
+    """The period and comparator group a page shows, from the query string, with the latest
+    year and the default group when absent. Returns (form, year, group)."""
+    years, groups = _cached(
+        f"options:{source}",
+        lambda: (
+            data.years_with_data(source),
+            list(
+                ComparatorGroup.objects.order_by("-is_default", "name").values_list("slug", "name")
+            ),
+        ),
+    )
+    if not years:
+        raise Http404("No data has been loaded yet.")
+    query = request.GET.copy()
+    query.setdefault("period", format_period(years[-1]))
+    query.setdefault("group", groups[0][0] if groups else data.ENGLAND)
+    form = OptionsForm(query, years=years, groups=groups)
+    form.is_valid()
+    year = parse_period(form.cleaned_data.get("period") or format_period(years[-1]))[0]
+    slug = form.cleaned_data.get("group") or (groups[0][0] if groups else data.ENGLAND)
+    return form, year, data.group_by_slug(slug)
+
+
+def _group_key(group) -> str:
+    return group.slug if group else data.ENGLAND
 
 
 def region_overview(request):
-    return render(request, "scorecard/overview.html", {})
+    """Heatmap of the group's councils × indicators for a period, with roll-ups."""
+    form, year, group = _options(request)
+
+    def build():
+        infos = data.shown_in(data.indicators(), year)
+        results = data.benchmarks(year, group, infos)
+        return data.sections(list(results.values()), year)
+
+    sections = _cached(f"overview:{year}:{_group_key(group)}", build)
+    if request.GET.get("format") == "csv":
+        return _results_csv(
+            f"scorecard-overview-{format_period(year)}.csv",
+            [r for section in sections for r in section.results],
+        )
+    councils = sections[0].results[0].rows if sections and sections[0].results else []
+    councils = sorted((row.council for row in councils), key=lambda c: c.name)
+    return render(
+        request,
+        "scorecard/overview.html",
+        {
+            "form": form,
+            "period": format_period(year),
+            "group": group,
+            "sections": sections,
+            "councils": councils,
+        },
+    )
 
 
 def council_list(request):
-    return render(request, "scorecard/overview.html", {})
+    councils = _cached(
+        "council-list",
+        lambda: list(
+            Area.objects.councils()
+            .select_related("region")
+            .order_by("name")
+            .values("name", "slug", "code", "ons_code", "council_type", "region__name", "last_year")
+        ),
+    )
+    return render(request, "scorecard/council_list.html", {"councils": councils})
 
 
 def council_detail(request, slug):
-    return render(request, "scorecard/overview.html", {})
+    council = Area.objects.councils().filter(slug=slug).values("pk", "name", "slug").first()
+    if council is None:
+        raise Http404("No council has that address.")
+    form, year, group = _options(request)
+
+    def build():
+        infos = data.shown_in(data.indicators(), year)
+        results = data.benchmarks(year, group, infos, extra_councils=(council["pk"],))
+        return data.sections(list(results.values()), year)
+
+    sections = _cached(f"council:{slug}:{year}:{_group_key(group)}", build)
+    if request.GET.get("format") == "csv":
+        return _results_csv(
+            f"{slug}-{format_period(year)}.csv",
+            [r for section in sections for r in section.results],
+            council_id=council["pk"],
+        )
+    rows = [
+        (section, [(result, result.row_for(council["pk"])) for result in section.results])
+        for section in sections
+    ]
+    return render(
+        request,
+        "scorecard/council_detail.html",
+        {
+            "form": form,
+            "council": council,
+            "period": format_period(year),
+            "group": group,
+            "sections": rows,
+        },
+    )
 
 
 def indicator_detail(request, slug):
-    return render(request, "scorecard/overview.html", {})
+    infos = _cached("indicators", data.indicators)
+    info = next((i for i in infos if i.slug == slug), None)
+    if info is None:
+        raise Http404("No indicator has that address.")
+    form, year, group = _options(request, Source.LOCAL if info.source == Source.LOCAL else None)
+    result = _cached(
+        f"indicator:{slug}:{year}:{_group_key(group)}",
+        lambda: data.benchmarks(year, group, [info])[info.id],
+    )
+    if request.GET.get("format") == "csv":
+        return _results_csv(f"{info.slug}-{format_period(year)}.csv", [result])
+    figures = []
+    if info.is_numeric and any(row.cell.has_value for row in result.rows):
+        figures = charts.indicator_figures(result)
+    return render(
+        request,
+        "scorecard/indicator_detail.html",
+        {"form": form, "info": info, "result": result, "figures": figures},
+    )
+
+
+def compare(request):
+    """Two to four councils side by side across every indicator."""
+    slugs = [s for s in request.GET.getlist("councils") if s][:4]
+    form, year, group = _options(request)
+    choices = _cached(
+        "compare-choices", lambda: list(Area.objects.councils().values_list("slug", "name"))
+    )
+    chosen = [pk for (pk,) in Area.objects.councils().filter(slug__in=slugs).values_list("pk")]
+    error = ""
+    sections = []
+    if len(chosen) >= 2:
+        ids = tuple(sorted(chosen))
+
+        def build():
+            infos = data.shown_in(data.indicators(), year)
+            results = data.benchmarks(year, group, infos, extra_councils=ids)
+            return data.sections(list(results.values()), year)
+
+        sections = _cached(f"compare:{ids}:{year}:{_group_key(group)}", build)
+    elif slugs:
+        error = "Choose at least two councils to compare."
+    names = dict(choices)
+    columns = [(slug, names[slug]) for slug in slugs if slug in names]
+    table = [
+        (
+            section,
+            [
+                (result, [result.row_for(pk) for pk in _ids_in_order(result, slugs)])
+                for result in section.results
+            ],
+        )
+        for section in sections
+    ]
+    return render(
+        request,
+        "scorecard/compare.html",
+        {
+            "form": form,
+            "period": format_period(year),
+            "choices": choices,
+            "slugs": slugs,
+            "columns": columns,
+            "sections": table,
+            "error": error,
+        },
+    )
+
+
+def _ids_in_order(result, slugs):
+    by_slug = {row.council.slug: row.council.id for row in result.rows}
+    return [by_slug[s] for s in slugs if s in by_slug]
+
+
+CSV_HEADER = [
+    "period",
+    "indicator_code",
+    "published_code",
+    "indicator",
+    "unit",
+    "polarity",
+    "cassr_code",
+    "ons_code",
+    "council",
+    "value",
+    "status",
+    "numerator",
+    "denominator",
+    "national_rank",
+    "national_n",
+    "national_quartile",
+    "group_rank",
+    "group_n",
+    "group_quartile",
+    "direction",
+    "previous_value",
+    "england",
+    "region",
+]
+
+
+def _results_csv(filename, results, council_id=None):
+    rows = []
+    for result in results:
+        info = result.indicator
+        for row in result.rows:
+            if council_id is not None and row.council.id != council_id:
+                continue
+            national, grouped = row.national, row.group
+            rows.append(
+                [
+                    result.period,
+                    info.code,
+                    result.published_code,
+                    info.name,
+                    info.unit,
+                    info.polarity,
+                    row.council.cassr_code,
+                    row.council.ons_code,
+                    row.council.name,
+                    row.cell.outcome if row.cell.has_value else (row.cell.text or None),
+                    row.cell.status_label,
+                    row.cell.numerator,
+                    row.cell.denominator,
+                    national.rank if national else None,
+                    national.n if national and national.rank else None,
+                    national.band if national else None,
+                    grouped.rank if grouped else None,
+                    grouped.n if grouped and grouped.rank else None,
+                    grouped.band if grouped else None,
+                    row.direction,
+                    row.previous_value,
+                    result.england.outcome,
+                    result.region.outcome,
+                ]
+            )
+    return csv_response(filename, CSV_HEADER, rows)
+
+
+def about(request):
+    """About the data: sources, licence, method, caveats, glossary, accessibility statement.
+    Static text, plus "data as at" from the context processor (one query)."""
+    return render(request, "scorecard/about.html")

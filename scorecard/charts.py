@@ -1,0 +1,459 @@
+"""Plotly figures and small SVG trend lines, built from plain rows: no database here.
+
+A page passes each figure to the browser as JSON (`to_json` in `{{ …|json_script }}`), where
+static/js/charts.js draws it; `templates/includes/chart.html` shows a `Chart` with its title,
+a one-line summary and the table behind it, so nothing is said by the chart alone.
+
+Colours are the Okabe–Ito palette, which stays distinguishable with the common colour-vision
+deficiencies, and never carry meaning alone: quartile bands are also named in the legend, the
+hover text and beside each bar; reference lines differ by dash as well as by name.
+"""
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from indicators.periods import format_period
+from scorecard import stats
+
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+# 1 Upper (best) .. 4 Lower: blue for the better half, orange for the worse, darker at the ends.
+BAND_COLOURS = {
+    1: OKABE_ITO["blue"],
+    2: OKABE_ITO["sky_blue"],
+    3: OKABE_ITO["orange"],
+    4: OKABE_ITO["vermillion"],
+    None: "#B1B4B6",
+}
+# Yellow is left out: too pale for a line on white.
+LINE_COLOURS = [
+    OKABE_ITO[name]
+    for name in ("blue", "orange", "bluish_green", "vermillion", "reddish_purple", "sky_blue")
+]
+LINE_DASHES = ["solid", "dash", "dot"]
+MUTED = "#B1B4B6"
+TEXT = "#0B0C0C"
+REFERENCE_DASHES = ["dash", "dot", "dashdot", "longdash"]
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure as a page shows it (`includes/chart.html`): `id` names the JSON script
+    element, `figure` is `to_json(...)`, and `header` and `rows` are the table behind it."""
+
+    id: str
+    title: str
+    summary: str
+    figure: dict
+    header: Sequence[str]
+    rows: Sequence[Sequence]
+
+
+def to_json(fig: go.Figure) -> dict:
+    """The figure as plain JSON types for `json_script` (NaN becomes null)."""
+    return json.loads(fig.to_json())
+
+
+def band_word(band: int | None) -> str:
+    return stats.BAND_LABELS.get(band, "No band")
+
+
+def _layout(title: str, **extra) -> dict:
+    return {
+        "template": "none",
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 18}},
+        "font": {"family": FONT, "color": TEXT, "size": 14},
+        "paper_bgcolor": "#FFFFFF",
+        "plot_bgcolor": "#FFFFFF",
+        "margin": {"l": 10, "r": 20, "t": 60, "b": 50},
+        "legend": {"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top"},
+        "hoverlabel": {"font": {"family": FONT}},
+        **extra,
+    }
+
+
+def _format(value: float | None, decimals: int) -> str:
+    if value is None:
+        return ""
+    return f"{stats.round_half_away(value, decimals):,.{decimals}f}"
+
+
+def ranked_bar(
+    rows: Iterable[Mapping],
+    title: str,
+    reference_lines: Iterable[Mapping] = (),
+    *,
+    axis_title: str = "",
+    decimals: int = 1,
+) -> go.Figure:
+    """Horizontal bars of the group's councils, in the order given (best first).
+
+    Each row is a mapping with `name`, `value` (None: no bar; the table behind the chart says
+    why), `band` (national quartile band 1-4 or None) and optionally `label` (the value as
+    printed). Bars are coloured by band, one legend entry per band, with the band's word in
+    the hover text and beside each bar. `reference_lines` are mappings with `name` and `value`
+    (England, the region), drawn as vertical lines that differ by dash and are named in the
+    legend with their value.
+    """
+    rows = [row for row in rows if row.get("value") is not None]
+    names = [row["name"] for row in rows]
+    traces = []
+    for band in (1, 2, 3, 4, None):
+        members = [row for row in rows if row.get("band") == band]
+        if not members:
+            continue
+        word = band_word(band)
+        labels = [row.get("label") or _format(row["value"], decimals) for row in members]
+        traces.append(
+            go.Bar(
+                x=[row["value"] for row in members],
+                y=[row["name"] for row in members],
+                orientation="h",
+                name=f"{band} {word}" if band else word,
+                marker={"color": BAND_COLOURS[band], "line": {"color": TEXT, "width": 1}},
+                text=[f"{label} · {word}" for label in labels],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate=f"%{{y}}: %{{text}} (national quartile band {band or '–'})"
+                "<extra></extra>",
+            )
+        )
+    shapes = []
+    for i, line in enumerate(r for r in reference_lines if r.get("value") is not None):
+        label = line.get("label") or _format(line["value"], decimals)
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": line["value"],
+                "x1": line["value"],
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": TEXT, "width": 2, "dash": REFERENCE_DASHES[i % 4]},
+                "showlegend": True,
+                "name": f"{line['name']} {label}",
+            }
+        )
+    return go.Figure(
+        traces,
+        _layout(
+            title,
+            height=max(300, 110 + 28 * len(names)),
+            barmode="overlay",
+            shapes=shapes,
+            xaxis={"title": {"text": axis_title}, "gridcolor": "#E5E5E5", "zeroline": True},
+            yaxis={
+                "categoryorder": "array",
+                "categoryarray": names,
+                "autorange": "reversed",
+                "automargin": True,
+            },
+        ),
+    )
+
+
+def distribution(
+    all_values: Mapping[str, float | None],
+    highlighted: Iterable[str],
+    title: str,
+    *,
+    highlight_name: str = "Comparator group",
+    axis_title: str = "",
+) -> go.Figure:
+    """Every council nationally (`all_values`: name -> value, None left out) as a box with
+    its points, and the `highlighted` councils drawn again as larger diamonds, so the group
+    stands out by shape as well as colour."""
+    present = {name: v for name, v in all_values.items() if v is not None}
+    chosen = set(highlighted)
+    others = {name: v for name, v in present.items() if name not in chosen}
+    group = {name: v for name, v in present.items() if name in chosen}
+    row = "All councils"
+    box = go.Box(
+        x=list(present.values()),
+        y=[row] * len(present),
+        orientation="h",
+        name=f"All councils in England ({len(present)})",
+        boxpoints=False,
+        fillcolor="rgba(0,0,0,0)",
+        line={"color": TEXT, "width": 1.5},
+        hoverinfo="skip",
+    )
+    points = [
+        go.Scatter(
+            x=list(others.values()),
+            y=[row] * len(others),
+            mode="markers",
+            name="Other councils",
+            text=list(others),
+            marker={"color": MUTED, "size": 7, "symbol": "circle", "opacity": 0.8},
+            hovertemplate="%{text}: %{x}<extra></extra>",
+        ),
+        go.Scatter(
+            x=list(group.values()),
+            y=[row] * len(group),
+            mode="markers",
+            name=f"{highlight_name} ({len(group)})",
+            text=list(group),
+            marker={
+                "color": OKABE_ITO["orange"],
+                "size": 12,
+                "symbol": "diamond",
+                "line": {"color": TEXT, "width": 1},
+            },
+            hovertemplate="%{text}: %{x}<extra></extra>",
+        ),
+    ]
+    return go.Figure(
+        [box, *points],
+        _layout(
+            title,
+            height=280,
+            xaxis={"title": {"text": axis_title}, "gridcolor": "#E5E5E5"},
+            yaxis={"visible": False},
+        ),
+    )
+
+
+def trend_lines(
+    series_by_council: Mapping[str, Mapping[str, float | None]],
+    breaks: Iterable[str],
+    title: str,
+    *,
+    highlighted: Iterable[str] = (),
+    axis_title: str = "",
+) -> go.Figure:
+    """One line per council over periods (`series_by_council`: name -> period label ->
+    value; None or a missing period leaves a gap). A line never joins across a series break:
+    before each period
+    in `breaks` (the first not comparable with earlier ones) a None point is inserted, and a
+    dotted vertical line marks the break. With `highlighted`, those councils are drawn in
+    colour and the rest in grey."""
+    breaks = set(breaks)
+    chosen = set(highlighted)
+    periods = sorted({period for series in series_by_council.values() for period in series})
+    traces = []
+    for i, (name, series) in enumerate(series_by_council.items()):
+        xs, ys = [], []
+        for j, period in enumerate(periods):
+            if j and period in breaks:
+                xs.append(period)
+                ys.append(None)
+            xs.append(period)
+            ys.append(series.get(period))
+        muted = bool(chosen) and name not in chosen
+        traces.append(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                name=name,
+                mode="lines+markers",
+                connectgaps=False,
+                line={
+                    "color": MUTED if muted else LINE_COLOURS[i % len(LINE_COLOURS)],
+                    "width": 1.5 if muted else 2.5,
+                    "dash": LINE_DASHES[(i // len(LINE_COLOURS)) % len(LINE_DASHES)],
+                },
+                marker={"size": 5 if muted else 7},
+                hovertemplate="%{fullData.name}, %{x}: %{y}<extra></extra>",
+            )
+        )
+    shapes, annotations = [], []
+    for period in sorted(breaks & set(periods)):
+        position = periods.index(period) - 0.5
+        if position < 0:
+            continue
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": position,
+                "x1": position,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": TEXT, "width": 1.5, "dash": "dot"},
+            }
+        )
+        annotations.append(
+            {
+                "x": position,
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "text": f"Series break: not comparable before {period}",
+                "showarrow": False,
+                "font": {"size": 12},
+            }
+        )
+    return go.Figure(
+        traces,
+        _layout(
+            title,
+            height=420,
+            shapes=shapes,
+            annotations=annotations,
+            xaxis={"type": "category", "categoryorder": "array", "categoryarray": periods},
+            yaxis={"title": {"text": axis_title}, "gridcolor": "#E5E5E5"},
+        ),
+    )
+
+
+def sparkline_svg(
+    values: Sequence[float | None],
+    width: int = 80,
+    height: int = 20,
+    *,
+    labels: Sequence[str] | None = None,
+    decimals: int | None = None,
+) -> SafeString:
+    """A small inline SVG trend line, with gaps where a value is None.
+
+    The SVG is built from numbers only (every coordinate goes through float()); the labels
+    appear only in the aria-label, escaped: "Trend from 24.4 in 2017-18 to 38.8 in 2024-25".
+    """
+    width, height = int(width), int(height)
+    points = [None if v is None or not math.isfinite(float(v)) else float(v) for v in values]
+    present = [(i, v) for i, v in enumerate(points) if v is not None]
+    if not present:
+        return mark_safe(
+            f'<svg class="sparkline" width="{width}" height="{height}" role="img" '
+            f'aria-label="No values to show a trend"></svg>'
+        )
+    low, high = min(v for _, v in present), max(v for _, v in present)
+    pad = 2.0
+    step = (width - 2 * pad) / max(len(points) - 1, 1)
+
+    def xy(i: int, v: float) -> str:
+        y = height / 2 if high == low else pad + (high - v) / (high - low) * (height - 2 * pad)
+        return f"{pad + i * step:.1f},{y:.1f}"
+
+    # Runs of consecutive values; a None ends a run, so the line has a gap there.
+    runs, run = [], []
+    for i, v in enumerate(points):
+        if v is None:
+            run = []
+        else:
+            if not run:
+                runs.append(run)
+            run.append(xy(i, v))
+    lines = "".join(f'<polyline points="{" ".join(r)}"/>' for r in runs if len(r) > 1)
+    # A value with no neighbour draws no line, so it gets a dot; so does the latest value.
+    dots = [r[0] for r in runs if len(r) == 1]
+    if runs[-1][-1] not in dots:
+        dots.append(runs[-1][-1])
+    circles = "".join(
+        f'<circle cx="{x}" cy="{y}" r="1.8"/>' for x, y in (dot.split(",") for dot in dots)
+    )
+    label = escape(_sparkline_label(present, labels, decimals))
+    return mark_safe(
+        f'<svg class="sparkline" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{label}">'
+        f'<g fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round">'
+        f'{lines}</g><g fill="currentColor">{circles}</g></svg>'
+    )
+
+
+def _sparkline_label(present, labels, decimals) -> str:
+    def say(i: int, v: float) -> str:
+        number = _format(v, decimals) if decimals is not None else f"{v:.10g}"
+        return f"{number} in {labels[i]}" if labels else number
+
+    (first_i, first_v), (last_i, last_v) = present[0], present[-1]
+    if len(present) == 1:
+        return f"Only one value: {say(first_i, first_v)}"
+    return f"Trend from {say(first_i, first_v)} to {say(last_i, last_v)}"
+
+
+def indicator_figures(result) -> list[Chart]:
+    """The indicator page's charts for a `data.IndicatorResult`: the group ranked with
+    England and the region, and each member's trend with the indicator's series breaks."""
+    info = result.indicator
+    decimals = info.decimals
+    heading = f"{result.published_code} {info.short_name}"
+    charts = []
+    valued = [row for row in result.rows if row.cell.has_value and row.cell.outcome is not None]
+    if valued:
+        references = [
+            {"name": name, "value": cell.outcome}
+            for name, cell in (("England", result.england), (result.region_name, result.region))
+            if name and cell.has_value and cell.outcome is not None
+        ]
+        highest = max(valued, key=lambda row: row.cell.outcome)
+        lowest = min(valued, key=lambda row: row.cell.outcome)
+        summary = " ".join(
+            [
+                f"Highest: {highest.council.name} ({_format(highest.cell.outcome, decimals)});",
+                f"lowest: {lowest.council.name} ({_format(lowest.cell.outcome, decimals)}).",
+                *(f"{r['name']}: {_format(r['value'], decimals)}." for r in references),
+            ]
+        )
+        title = f"{heading}: {result.group_name}, {result.period}"
+        bars = [
+            {
+                "name": row.council.name,
+                "value": row.cell.outcome,
+                "band": row.national.band if row.national else None,
+            }
+            for row in valued
+        ]
+        charts.append(
+            Chart(
+                id=f"chart-ranked-{info.slug}",
+                title=title,
+                summary=summary,
+                figure=to_json(ranked_bar(bars, title, references, axis_title=info.unit)),
+                header=["Group rank", "Council", "Value", "National quartile"],
+                rows=[
+                    [
+                        row.group_rank_label,
+                        row.council.name,
+                        _format(row.cell.outcome, decimals) or row.cell.status_label,
+                        band_word(row.national.band if row.national else None),
+                    ]
+                    for row in result.rows
+                ],
+            )
+        )
+    series = {
+        row.council.name: {format_period(y): v for y, v in row.trend.items()}
+        for row in result.rows_by_name
+    }
+    periods = sorted({period for values in series.values() for period in values})
+    if len(periods) > 1:
+        breaks = [format_period(year) for year in sorted(info.breaks)]
+        shown = [b for b in breaks if periods[0] < b <= periods[-1]]
+        title = f"{heading}: trend, {result.group_name}"
+        summary = f"Each council's value from {periods[0]} to {periods[-1]}."
+        if shown:
+            summary += f" Series break in {', '.join(shown)}: lines are not joined across it."
+        charts.append(
+            Chart(
+                id=f"chart-trend-{info.slug}",
+                title=title,
+                summary=summary,
+                figure=to_json(trend_lines(series, breaks, title, axis_title=info.unit)),
+                header=["Council", *periods],
+                rows=[
+                    [name, *(_format(values.get(p), decimals) or "No value" for p in periods)]
+                    for name, values in series.items()
+                ],
+            )
+        )
+    return charts

@@ -1,0 +1,36 @@
+"""What every page says about its data: when it was last changed, where it comes from, and the
+comparator groups for the group picker.
+
+Both lookups are lazy, so a page pays only for what its templates show: one query for "data as
+at" (the footer of every page), one more where a group picker is shown.
+"""
+
+from django.utils.functional import SimpleLazyObject
+
+from councils.models import ComparatorGroup
+from scorecard.models import current_version
+
+SOURCE_ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence v3.0. "
+    "Source: NHS England / NHS Digital / DHSC, Measures from the Adult Social Care Outcomes "
+    "Framework, England."
+)
+OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+
+
+def data_as_at():
+    """When the data the pages show last changed (an import or an edit): the data version's
+    time, None before any data is loaded. One query."""
+    return current_version()[1]
+
+
+def data_status(request):
+    """`data_as_at` (a datetime; test it with `{% if data_as_at %}`, as it is lazy),
+    `source_attribution`, `ogl_url`, and `comparator_groups` (dicts of slug, name, is_default,
+    the default group first)."""
+    return {
+        "data_as_at": SimpleLazyObject(data_as_at),
+        "source_attribution": SOURCE_ATTRIBUTION,
+        "ogl_url": OGL_URL,
+        "comparator_groups": ComparatorGroup.objects.values("slug", "name", "is_default"),
+    }

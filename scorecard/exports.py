@@ -1,0 +1,150 @@
+"""The one way a table leaves the site: CSV (and XLSX with the same columns).
+
+Every row carries two trailing columns, `source` (the OGL attribution) and `data_as_at` (when
+the data last changed, "YYYY-MM-DD HH:MM" local time), instead of a note line above or below
+the table, so the file stays one rectangular table that spreadsheets and pandas read as is.
+
+Cells are written so that a spreadsheet cannot run them:
+- numbers stay numbers: ints as written, floats as the repr of the value given (round before
+  exporting), no thousands separators; a negative number is still a number;
+- missing values (None) are empty cells, never zero;
+- text that starts with =, +, -, @, a tab or a carriage return is neutralised with a leading
+  single quote (OWASP's advice against CSV injection), so "=HYPERLINK(...)" and "-cmd" are
+  shown as text, not run as formulas.
+"""
+
+import csv
+import datetime
+import io
+import math
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+from scorecard.context_processors import SOURCE_ATTRIBUTION
+from scorecard.context_processors import data_as_at as current_data_as_at
+
+TRAILING_COLUMNS = ["source", "data_as_at"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def csv_response(
+    filename: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    source_note: str = SOURCE_ATTRIBUTION,
+    data_as_at=None,
+) -> HttpResponse:
+    """A CSV download: UTF-8 with a BOM (so Excel reads £ and – right), the header, then the
+    rows, each ending with `source_note` and `data_as_at` (default: the data version's time)."""
+    header, rows = _with_trailing_columns(header, rows, source_note, data_as_at)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_csv_cell(cell) for cell in header])
+    writer.writerows([_csv_cell(cell) for cell in row] for row in rows)
+    response = HttpResponse(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type=CSV_CONTENT_TYPE
+    )
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def xlsx_response(
+    filename: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    source_note: str = SOURCE_ATTRIBUTION,
+    data_as_at=None,
+    sheet_title: str = "Data",
+) -> HttpResponse:
+    """The same table as `csv_response`, as an Excel workbook with one sheet."""
+    header, rows = _with_trailing_columns(header, rows, source_note, data_as_at)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title[:31]
+    sheet.append([_xlsx_cell(cell) for cell in header])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for row in rows:
+        sheet.append([_xlsx_cell(cell) for cell in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def table_rows(table, exclude_columns: Iterable[str] = ()) -> tuple[list, list[list]]:
+    """(header, rows) of a django-tables2 Table, all rows in the table's order, through
+    `Table.as_values()`: a column whose render_<name> returns HTML needs a value_<name> that
+    returns the raw value."""
+    values = table.as_values(exclude_columns=tuple(exclude_columns))
+    header = next(values)
+    return header, list(values)
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet would take for a formula, quoted so it stays text."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def format_data_as_at(value) -> str:
+    """ "2025-12-18 09:30" in local time for a datetime, "2025-12-18" for a date."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _with_trailing_columns(header, rows, source_note, data_as_at):
+    if data_as_at is None:
+        data_as_at = current_data_as_at()
+    trailing = [source_note, format_data_as_at(data_as_at)]
+    return [*header, *TRAILING_COLUMNS], ([*row, *trailing] for row in rows)
+
+
+def _number(value):
+    """An int, float or Decimal as a plain number, or None when it is not a finite one."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    if isinstance(value, float | Decimal) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    number = _number(value)
+    if number is not None:
+        return repr(number) if isinstance(number, float) else str(number)
+    if isinstance(value, float | Decimal):  # NaN or infinity: not a published value
+        return ""
+    return neutralise(str(value))
+
+
+def _xlsx_cell(value):
+    if value is None:
+        return None
+    number = _number(value)
+    if number is not None:
+        return number
+    if isinstance(value, float | Decimal):
+        return None
+    return ILLEGAL_CHARACTERS_RE.sub("", neutralise(str(value)))

@@ -1,0 +1,62 @@
+"""One-line adapters from the pure helpers to templates."""
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+
+from indicators.periods import format_period
+from scorecard import charts, stats
+
+register = template.Library()
+
+ARROWS = {
+    stats.IMPROVING: ("▲", "Improving"),
+    stats.WORSENING: ("▼", "Worsening"),
+    stats.STATIC: ("►", "Static"),
+    stats.NOT_COMPARABLE: ("–", "Not comparable"),
+}
+
+
+@register.filter
+def number(value, decimals=1):
+    """A published number to its decimals, with thousands separators; "" when missing."""
+    if value is None:
+        return ""
+    rounded = stats.round_half_away(value, int(decimals))
+    return intcomma(f"{rounded:.{int(decimals)}f}")
+
+
+@register.filter
+def band_label(band):
+    return stats.BAND_LABELS.get(band, "")
+
+
+@register.inclusion_tag("includes/direction.html")
+def direction(code, previous=None, decimals=1):
+    symbol, words = ARROWS.get(code, ARROWS[stats.NOT_COMPARABLE])
+    return {
+        "symbol": symbol,
+        "words": words,
+        "code": code,
+        "previous": previous,
+        "decimals": decimals,
+    }
+
+
+@register.inclusion_tag("includes/band_tag.html")
+def band_tag(benchmark, short=False):
+    band = benchmark.band if benchmark else None
+    return {"band": band, "label": stats.BAND_LABELS.get(band, ""), "short": short}
+
+
+@register.inclusion_tag("includes/value.html")
+def value_cell(cell, info):
+    return {"cell": cell, "info": info}
+
+
+@register.simple_tag
+def sparkline(trend, decimals=1):
+    """A council's values over the years ({year: value}) as a small SVG line."""
+    years = sorted(trend)
+    return charts.sparkline_svg(
+        [trend[y] for y in years], labels=[format_period(y) for y in years], decimals=decimals
+    )

@@ -1,0 +1,179 @@
+"""Chart builders: plain rows in, Plotly figures (and SVG) out, no database."""
+
+import json
+import math
+import re
+from types import SimpleNamespace
+
+from scorecard import charts
+
+ROWS = [
+    {"name": "Birmingham", "value": 39.1, "band": 1},
+    {"name": "Walsall", "value": 30.2, "band": 2},
+    {"name": "Dudley", "value": 24.0, "band": 3},
+    {"name": "Stoke-on-Trent", "value": 12.5, "band": 4},
+    {"name": "Solihull", "value": 18.0, "band": None},
+    {"name": "Sandwell", "value": None, "band": None},
+]
+REFERENCES = [{"name": "England", "value": 26.2}, {"name": "West Midlands", "value": 28.0}]
+
+
+def title(figure) -> str:
+    return charts.to_json(figure)["layout"]["title"]["text"]
+
+
+def test_every_figure_has_its_title():
+    assert title(charts.ranked_bar(ROWS, "Direct payments", REFERENCES)) == "Direct payments"
+    assert title(charts.distribution({"A": 1.0}, ["A"], "Spread")) == "Spread"
+    assert title(charts.trend_lines({"A": {"2023-24": 1.0}}, [], "Trend")) == "Trend"
+
+
+def test_ranked_bars_keep_the_order_given_and_name_the_band_in_words():
+    figure = charts.to_json(charts.ranked_bar(ROWS, "Direct payments", REFERENCES))
+
+    assert figure["layout"]["yaxis"]["categoryarray"] == [r["name"] for r in ROWS[:5]]
+    assert figure["layout"]["yaxis"]["autorange"] == "reversed"  # the first row on top
+    by_name = {trace["name"]: trace for trace in figure["data"]}
+    assert set(by_name) == {"1 Upper", "2 Upper middle", "3 Lower middle", "4 Lower", "No band"}
+    assert by_name["1 Upper"]["text"] == ["39.1 · Upper"]
+    assert by_name["4 Lower"]["text"] == ["12.5 · Lower"]
+    assert by_name["1 Upper"]["marker"]["color"] != by_name["4 Lower"]["marker"]["color"]
+
+
+def test_ranked_bars_leave_out_councils_without_a_value():
+    figure = charts.to_json(charts.ranked_bar(ROWS, "Direct payments"))
+
+    names = [name for trace in figure["data"] for name in trace["y"]]
+    assert "Sandwell" not in names and len(names) == 5
+
+
+def test_reference_lines_are_named_with_their_value_and_differ_by_dash():
+    shapes = charts.to_json(charts.ranked_bar(ROWS, "Direct payments", REFERENCES))["layout"][
+        "shapes"
+    ]
+
+    assert [s["name"] for s in shapes] == ["England 26.2", "West Midlands 28.0"]
+    assert [s["x0"] for s in shapes] == [26.2, 28.0]
+    assert shapes[0]["line"]["dash"] != shapes[1]["line"]["dash"]
+    assert all(s["showlegend"] for s in shapes)
+
+
+def test_the_distribution_shows_every_council_and_marks_the_group_by_shape():
+    values = {"A": 1.0, "B": 2.0, "C": 3.0, "D": None, "E": 5.0}
+
+    figure = charts.to_json(charts.distribution(values, ["B", "E"], "Spread"))
+
+    box, others, group = figure["data"]
+    assert sorted(box["x"]) == [1.0, 2.0, 3.0, 5.0]
+    assert others["text"] == ["A", "C"]
+    assert group["text"] == ["B", "E"]
+    assert group["marker"]["symbol"] != others["marker"]["symbol"]
+
+
+def test_trend_lines_break_at_a_series_break():
+    series = {"Birmingham": {"2022-23": 38.2, "2023-24": 39.1, "2024-25": 30.0}}
+
+    figure = charts.to_json(charts.trend_lines(series, ["2024-25"], "Trend"))
+
+    line = figure["data"][0]
+    assert line["y"] == [38.2, 39.1, None, 30.0]
+    assert line["x"] == ["2022-23", "2023-24", "2024-25", "2024-25"]
+    assert line["connectgaps"] is False
+    assert "Series break" in figure["layout"]["annotations"][0]["text"]
+
+
+def test_trend_lines_leave_a_gap_for_a_missing_period_and_ignore_a_break_at_the_start():
+    series = {"A": {"2019-20": 1.0, "2021-22": 3.0}, "B": {"2020-21": 2.0}}
+
+    figure = charts.to_json(charts.trend_lines(series, ["2019-20"], "Trend"))
+
+    a, b = figure["data"]
+    assert a["y"] == [1.0, None, 3.0]
+    assert b["y"] == [None, 2.0, None]
+    assert not figure["layout"].get("shapes")
+
+
+def test_figures_are_plain_json():
+    figure = charts.to_json(charts.distribution({"A": math.nan, "B": 1.0}, [], "Spread"))
+
+    json.dumps(figure, allow_nan=False)
+
+
+def test_a_sparkline_has_gaps_for_missing_values_and_a_readable_label():
+    svg = charts.sparkline_svg(
+        [24.4, 26.0, None, 30.1, 38.8],
+        labels=["2017-18", "2018-19", "2019-20", "2023-24", "2024-25"],
+    )
+
+    assert svg.startswith('<svg class="sparkline" width="80" height="20"')
+    assert svg.count("<polyline") == 2  # two runs either side of the gap
+    assert 'aria-label="Trend from 24.4 in 2017-18 to 38.8 in 2024-25"' in svg
+    assert 'role="img"' in svg
+
+
+def test_a_lone_value_between_gaps_gets_a_dot():
+    svg = charts.sparkline_svg([None, 5.0, None, 6.0, 7.0])
+
+    assert svg.count("<polyline") == 1
+    assert svg.count("<circle") == 2  # the lone 5.0 and the latest value
+
+
+def test_a_sparkline_escapes_its_labels_and_handles_no_values():
+    svg = charts.sparkline_svg([1.0, 2.0], labels=['<script>"x"', "2024-25"])
+
+    assert "<script>" not in svg
+    assert "&lt;script&gt;&quot;x&quot;" in svg
+    empty = charts.sparkline_svg([None, None])
+    assert "<polyline" not in empty and 'aria-label="No values to show a trend"' in empty
+
+
+def test_a_sparkline_is_built_from_numbers_only():
+    svg = charts.sparkline_svg([1, 2.5, 4], width=60, height=12)
+
+    coordinates = re.findall(r'points="([^"]*)"', svg)[0]
+    assert re.fullmatch(r"[\d., ]+", coordinates)
+    assert 'viewBox="0 0 60 12"' in svg
+
+
+def _row(name, value, band, rank, trend):
+    cell = SimpleNamespace(
+        has_value=value is not None, outcome=value, status_label="Suppressed [c]"
+    )
+    return SimpleNamespace(
+        council=SimpleNamespace(name=name),
+        cell=cell,
+        national=SimpleNamespace(band=band),
+        group_rank_label=rank,
+        trend=trend,
+    )
+
+
+def test_the_indicator_page_gets_a_ranked_chart_and_a_trend_each_with_its_table():
+    rows = [
+        _row("Birmingham", 39.1, 1, "1st of 3", {2023: 38.2, 2024: 39.1}),
+        _row("Walsall", 20.0, 4, "2nd of 3", {2023: 21.0, 2024: 20.0}),
+        _row("Sandwell", None, None, "", {2023: 25.0, 2024: None}),
+    ]
+    info = SimpleNamespace(
+        slug="3d2a", short_name="Direct payments", decimals=1, unit="%", breaks={2024: "CLD"}
+    )
+    result = SimpleNamespace(
+        indicator=info,
+        published_code="3D(2a)",
+        group_name="West Midlands ADASS",
+        period="2024-25",
+        rows=rows,
+        rows_by_name=sorted(rows, key=lambda r: r.council.name),
+        england=SimpleNamespace(has_value=True, outcome=24.5),
+        region=SimpleNamespace(has_value=True, outcome=25.7),
+        region_name="West Midlands",
+    )
+
+    ranked, trend = charts.indicator_figures(result)
+
+    assert ranked.title == "3D(2a) Direct payments: West Midlands ADASS, 2024-25"
+    assert "Birmingham (39.1)" in ranked.summary and "England: 24.5" in ranked.summary
+    assert ranked.rows[2] == ["", "Sandwell", "Suppressed [c]", "No band"]
+    assert trend.header == ["Council", "2023-24", "2024-25"]
+    assert "Series break in 2024-25" in trend.summary
+    assert trend.figure["data"][0]["y"] == [38.2, None, 39.1]

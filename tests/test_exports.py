@@ -1,0 +1,131 @@
+"""The one CSV writer (and its XLSX twin): a spreadsheet opens it safely and reads numbers as
+numbers."""
+
+import csv
+import datetime
+import io
+import math
+
+import django_tables2 as tables
+import openpyxl
+import pytest
+from django.utils import timezone
+from django.utils.html import format_html
+
+from scorecard.context_processors import SOURCE_ATTRIBUTION
+from scorecard.exports import csv_response, table_rows, xlsx_response
+from scorecard.models import current_version
+
+AS_AT = datetime.date(2025, 12, 18)
+HEADER = ["council", "value", "note"]
+HOSTILE = [
+    '=HYPERLINK("http://evil.example","Click")',
+    "+1",
+    "-cmd|' /C calc'!A0",
+    "@SUM(A1:A9)",
+]
+
+
+def read_csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_the_csv_starts_with_a_bom_and_is_an_attachment():
+    response = csv_response("scorecard 2024-25.csv", HEADER, [], data_as_at=AS_AT)
+
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="scorecard 2024-25.csv"'
+
+
+def test_every_row_ends_with_the_source_and_data_as_at_not_a_note_line():
+    response = csv_response("x.csv", HEADER, [["Birmingham", 39.1, ""]] * 3, data_as_at=AS_AT)
+
+    rows = read_csv(response)
+    assert rows[0] == [*HEADER, "source", "data_as_at"]
+    assert len(rows) == 4
+    assert all(row[-2:] == [SOURCE_ATTRIBUTION, "2025-12-18"] for row in rows[1:])
+
+
+def test_numbers_are_written_as_numbers_without_separators_or_float_noise():
+    rows = [["Birmingham", 39.1, 1234567], ["Walsall", 0.413, 535.1]]
+
+    text = csv_response("x.csv", HEADER, rows, data_as_at=AS_AT).content.decode("utf-8-sig")
+
+    assert "Birmingham,39.1,1234567," in text
+    assert "Walsall,0.413,535.1," in text
+
+
+def test_a_missing_value_is_an_empty_cell_never_a_zero():
+    rows = read_csv(csv_response("x.csv", HEADER, [["Solihull", None, math.nan]], data_as_at=""))
+
+    assert rows[1][:3] == ["Solihull", "", ""]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted(text):
+    rows = read_csv(csv_response("x.csv", HEADER, [[text, 1, text]], data_as_at=AS_AT))
+
+    assert rows[1][0] == "'" + text
+    assert rows[1][2] == "'" + text
+
+
+def test_negative_numbers_stay_numbers():
+    text = csv_response("x.csv", HEADER, [["Dudley", -2.5, -3]], data_as_at=AS_AT).content
+
+    assert b"Dudley,-2.5,-3," in text
+
+
+def test_a_datetime_data_as_at_is_local_time():
+    moment = datetime.datetime(2025, 7, 1, 11, 30, tzinfo=datetime.UTC)
+
+    rows = read_csv(csv_response("x.csv", HEADER, [["Coventry", 1, ""]], data_as_at=moment))
+
+    assert rows[1][-1] == "2025-07-01 12:30"  # British Summer Time
+
+
+@pytest.mark.django_db
+def test_data_as_at_defaults_to_when_the_data_last_changed():
+    changed_at = current_version()[1]
+
+    rows = read_csv(csv_response("x.csv", HEADER, [["Sandwell", 1, ""]]))
+
+    assert changed_at is not None
+    assert rows[1][-1] == timezone.localtime(changed_at).strftime("%Y-%m-%d %H:%M")
+
+
+def test_the_xlsx_has_the_same_header_and_typed_cells():
+    rows = [["Birmingham", 39.1, HOSTILE[0]], ["Dudley", -2.5, "+1"]]
+
+    response = xlsx_response("x.xlsx", HEADER, rows, data_as_at=AS_AT)
+
+    assert response["Content-Disposition"] == 'attachment; filename="x.xlsx"'
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.iter_rows(values_only=True))
+    csv_header = read_csv(csv_response("x.csv", HEADER, [], data_as_at=AS_AT))[0]
+    assert list(values[0]) == csv_header
+    assert values[1][:3] == ("Birmingham", 39.1, "'" + HOSTILE[0])
+    assert values[2][:3] == ("Dudley", -2.5, "'+1")
+    assert sheet["C2"].data_type == "s"  # text, not a formula
+
+
+class CouncilTable(tables.Table):
+    council = tables.Column()
+    value = tables.Column()
+
+    def render_council(self, value):
+        return format_html("<a href='/councils/{}/'>{}</a>", value.lower(), value)
+
+    def value_council(self, value):
+        return value
+
+
+def test_a_django_tables2_table_exports_its_raw_values():
+    table = CouncilTable([{"council": "Walsall", "value": 27.9}, {"council": "Dudley", "value": -1}])
+
+    header, rows = table_rows(table)
+
+    assert header == ["Council", "Value"]
+    assert rows == [["Walsall", 27.9], ["Dudley", -1]]
+    text = csv_response("x.csv", header, rows, data_as_at=AS_AT).content.decode("utf-8-sig")
+    assert "Walsall,27.9," in text and "Dudley,-1," in text

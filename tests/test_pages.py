@@ -1,0 +1,111 @@
+"""The scorecard pages on the shipped data: what users read, and a pinned query count."""
+
+import csv
+import io
+
+import pytest
+from django.core.cache import cache
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def csv_rows(response):
+    text = b"".join(response.streaming_content if response.streaming else [response.content])
+    return list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
+
+
+def test_region_overview_shows_the_14_councils_with_quartile_words_and_arrows(client):
+    response = client.get("/?period=2022-23")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for name in ("Birmingham", "Stoke-on-Trent", "Telford and Wrekin", "Worcestershire"):
+        assert name in html
+    assert "1C(2a)" in html  # the code the publication used that year
+    assert "Upper quartile" in html or "Q1" in html
+    assert "Improving" in html and "Worsening" in html
+
+
+def test_changing_the_period_changes_the_values_shown(client):
+    earlier = client.get("/indicators/3d2a/?period=2021-22").content.decode()
+    later = client.get("/indicators/3d2a/?period=2022-23").content.decode()
+    assert "38.2" in earlier and "39.1" not in earlier
+    assert "39.1" in later
+
+
+def test_direct_payments_2022_23_answers_who_is_in_the_lower_quartile_and_which_way(client):
+    rows = csv_rows(client.get("/indicators/3d2a/?period=2022-23&format=csv"))
+    by_council = {row["council"]: row for row in rows}
+    assert len(rows) == 14
+    assert by_council["Stoke-on-Trent"]["national_quartile"] == "4"
+    assert by_council["Stoke-on-Trent"]["direction"] == "worsening"
+    assert by_council["Birmingham"]["value"] == "39.1"
+    assert by_council["Birmingham"]["national_quartile"] == "1"
+    assert by_council["Birmingham"]["published_code"] == "1C(2a)"
+    assert by_council["Birmingham"]["england"] == "26.2"
+
+
+def test_an_unknown_period_is_explained_and_the_latest_shown(client):
+    response = client.get("/?period=1999-00")
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+
+
+def test_council_scorecard_shows_people_counts_england_and_caveats(client):
+    html = client.get("/councils/birmingham/?period=2024-25").content.decode()
+    assert "3,248 of 8,365" in html
+    assert "Series break in 2024-25" in html
+    assert "Official statistics in development" in html
+
+
+def test_council_scorecard_says_why_2020_21_survey_measures_have_no_quartile(client):
+    html = client.get("/councils/birmingham/?period=2020-21").content.decode()
+    assert "No national quartile for 2020-21" in html
+
+
+def test_compare_needs_two_councils(client):
+    html = client.get("/compare/?councils=birmingham").content.decode()
+    assert "Choose at least two councils" in html
+    html = client.get("/compare/?councils=birmingham&councils=coventry&period=2022-23").content
+    assert b"39.1" in html and b"22.8" in html
+
+
+def test_unknown_council_is_not_found(client):
+    assert client.get("/councils/atlantis/").status_code == 404
+
+
+def test_csv_export_has_a_bom_and_neutralised_text(client):
+    response = client.get("/councils/birmingham/?period=2024-25&format=csv")
+    assert response.content.startswith("\ufeff".encode())
+    assert response["Content-Type"].startswith("text/csv")
+
+
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        ("/?period=2022-23", 13),
+        ("/?period=2017-18", 13),
+        ("/councils/birmingham/?period=2022-23", 14),
+        ("/councils/leeds/?period=2024-25", 14),
+        ("/indicators/3d2a/?period=2022-23", 14),
+        ("/indicators/1a/?period=2020-21&group=england", 13),
+        ("/compare/?councils=birmingham&councils=coventry", 16),
+    ],
+)
+def test_pages_run_a_fixed_number_of_queries_on_a_cold_cache(
+    client, django_assert_num_queries, url, queries
+):
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200
+
+
+def test_a_warm_page_runs_only_the_cheap_queries(client, django_assert_num_queries):
+    client.get("/?period=2022-23")
+    with django_assert_num_queries(4):
+        assert client.get("/?period=2022-23").status_code == 200
