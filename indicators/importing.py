@@ -218,6 +218,8 @@ def normalise_disaggregation(text: str) -> str:
 def _area_code(raw) -> str:
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
+    if isinstance(raw, float):
+        return repr(raw)
     return str(raw).strip()
 
 
@@ -266,6 +268,8 @@ def read_file(path: Path, year: int | None, errors: list[str]) -> tuple[str, lis
     for sheet, rows in tables:
         if not rows:
             continue
+        # A spreadsheet copy of a CSV holds numbers where the CSV holds text (CASSR 406).
+        rows = [[_area_code(cell) for cell in row] for row in rows]
         layout = detect_layout(rows[0])
         if layout is None:
             continue
@@ -309,7 +313,7 @@ def _read_long_csv(where: str, rows: list[list], year: int, errors) -> Iterator[
         where,
         {
             "code": ("geographicalcode",),
-            "name": ("geographicaldescription",),
+            "?name": ("geographicaldescription",),
             "level": ("geographicallevel",),
             "?ons": ("onscode", "onsareacode"),
             "measure_code": ("ascofmeasurecode",),
@@ -320,7 +324,7 @@ def _read_long_csv(where: str, rows: list[list], year: int, errors) -> Iterator[
         },
         errors,
     )
-    if any(index is None for name, index in cols.items() if name not in ("ons", "group")):
+    if any(index is None for name, index in cols.items() if name not in ("ons", "group", "name")):
         return
     records: dict[tuple, Record] = {}
     for number, row in enumerate(rows[1:], start=2):
@@ -355,7 +359,7 @@ def _read_long_csv(where: str, rows: list[list], year: int, errors) -> Iterator[
                 level=level,
                 code=code,
                 ons_code=row[cols["ons"]].strip() if cols["ons"] is not None else "",
-                name=row[cols["name"]].strip(),
+                name=row[cols["name"]].strip() if cols["name"] is not None else code,
                 measure=measure.strip(),
                 year=year,
                 disaggregation=disaggregation,
@@ -805,10 +809,14 @@ class Importer:
                         f"{catalogue.area_names[item.area_id]} {indicator.code} {label} "
                         f"{record.disaggregation} {name}: {_fmt(*old)} -> {_fmt(status, number)}"
                     )
-            value.import_run = run
+            # The value's source stays the most authoritative file that gave it a field.
+            if precedence >= stored_precedence:
+                value.import_run = run
             value.updated_at = run.started_at
-            if flag:
+            if "outcome" in record.fields:
                 value.quality_flag = flag
+            if flag:
+                report.flagged.append(f"{record.where}: {flag}")
             if value.pk:
                 to_update[value.pk] = value
             report.updated += 1

@@ -76,12 +76,20 @@ def band_word(band: int | None) -> str:
 def _layout(title: str, **extra) -> dict:
     return {
         "template": "none",
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 18}},
+        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 18}},
         "font": {"family": FONT, "color": TEXT, "size": 14},
         "paper_bgcolor": "#FFFFFF",
         "plot_bgcolor": "#FFFFFF",
-        "margin": {"l": 10, "r": 20, "t": 60, "b": 50},
-        "legend": {"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top"},
+        "margin": {"l": 10, "r": 20, "t": 60, "b": 110},
+        # At the foot of the figure, below the axis title, whatever the figure's height.
+        "legend": {
+            "orientation": "h",
+            "x": 0.01,
+            "y": 0.01,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "yref": "container",
+        },
         "hoverlabel": {"font": {"family": FONT}},
         **extra,
     }
@@ -154,10 +162,16 @@ def ranked_bar(
         traces,
         _layout(
             title,
-            height=max(300, 110 + 28 * len(names)),
+            height=max(320, 180 + 28 * len(names)),
             barmode="overlay",
             shapes=shapes,
-            xaxis={"title": {"text": axis_title}, "gridcolor": "#E5E5E5", "zeroline": True},
+            margin={"l": 10, "r": 150, "t": 60, "b": 110},  # room for "40.3 · Upper middle"
+            xaxis={
+                "title": {"text": axis_title},
+                "gridcolor": "#E5E5E5",
+                "zeroline": True,
+                "automargin": True,
+            },
             yaxis={
                 "categoryorder": "array",
                 "categoryarray": names,
@@ -223,8 +237,8 @@ def distribution(
         [box, *points],
         _layout(
             title,
-            height=280,
-            xaxis={"title": {"text": axis_title}, "gridcolor": "#E5E5E5"},
+            height=320,
+            xaxis={"title": {"text": axis_title}, "gridcolor": "#E5E5E5", "automargin": True},
             yaxis={"visible": False},
         ),
     )
@@ -306,11 +320,17 @@ def trend_lines(
         traces,
         _layout(
             title,
-            height=420,
+            height=500,
+            margin={"l": 10, "r": 20, "t": 70, "b": 160},  # a legend of up to 14 councils
             shapes=shapes,
             annotations=annotations,
-            xaxis={"type": "category", "categoryorder": "array", "categoryarray": periods},
-            yaxis={"title": {"text": axis_title}, "gridcolor": "#E5E5E5"},
+            xaxis={
+                "type": "category",
+                "categoryorder": "array",
+                "categoryarray": periods,
+                "automargin": True,
+            },
+            yaxis={"title": {"text": axis_title}, "gridcolor": "#E5E5E5", "automargin": True},
         ),
     )
 

@@ -183,7 +183,7 @@ def compare(request):
             results = data.benchmarks(year, group, infos, extra_councils=ids)
             return data.sections(list(results.values()), year)
 
-        sections = _cached(f"compare:{ids}:{year}:{_group_key(group)}", build)
+        sections = _cached(f"compare:{'-'.join(map(str, ids))}:{year}:{_group_key(group)}", build)
     elif slugs:
         error = "Choose at least two councils to compare."
     names = dict(choices)

@@ -1,10 +1,10 @@
 """Helpers for browser tests (marked `browser`), shared by every page's test.
 
-    from tests.browser import axe_check
+from tests.browser import axe_check
 
-    def test_the_page_has_no_serious_accessibility_problems(page, live_url):
-        page.goto(f"{live_url}/about/")
-        assert axe_check(page) == []
+def test_the_page_has_no_serious_accessibility_problems(page, live_url):
+    page.goto(f"{live_url}/about/")
+    assert axe_check(page) == []
 """
 
 SERIOUS = ("serious", "critical")

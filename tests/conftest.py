@@ -129,10 +129,51 @@ def page(browser, request):
     context.close()
 
 
-@pytest.fixture
-def live_url(live_server) -> str:
-    """The live server's base URL without a trailing slash, e.g. http://localhost:41234."""
-    return live_server.url.rstrip("/")
+@pytest.fixture(scope="session")
+def live_url(tmp_path_factory) -> str:
+    """The base URL (no trailing slash) of a real server process on its own SQLite database,
+    built the way `make demo` builds it. Browser tests never touch the test database, whose
+    transactions a live server in this process would have to flush."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('server') / 'db.sqlite3'}",
+        "DEBUG": "1",
+    }
+    manage = [sys.executable, str(root / "manage.py")]
+    files = [str(settings.ASCOF_DATA_DIR / name) for name in SHIPPED_ASCOF_FILES]
+    for step in (["migrate", "-v0"], ["load_reference"], ["import_ascof", *files], ["load_demo"]):
+        subprocess.run(manage + step, env=env, check=True, capture_output=True, cwd=root)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/about/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"the test server did not start on {url}")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @pytest.fixture
@@ -166,11 +207,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
     file and the demo local values. Each test runs in a transaction rolled back after it."""
     from django.core.management import call_command
 
-    with django_db_blocker.unblock():
-        call_command("load_reference", stdout=open(os.devnull, "w"))
-        call_command(
-            "import_ascof",
-            *(settings.ASCOF_DATA_DIR / name for name in SHIPPED_ASCOF_FILES),
-            stdout=open(os.devnull, "w"),
-        )
-        call_command("load_demo", stdout=open(os.devnull, "w"))
+    with django_db_blocker.unblock(), open(os.devnull, "w") as quiet:
+        call_command("load_reference", stdout=quiet)
+        files = (settings.ASCOF_DATA_DIR / name for name in SHIPPED_ASCOF_FILES)
+        call_command("import_ascof", *files, stdout=quiet)
+        call_command("load_demo", stdout=quiet)

@@ -69,7 +69,7 @@ def test_the_footer_shows_the_source_and_when_the_data_last_changed(about):
     changed_at = timezone.localtime(current_version()[1])
 
     assert SOURCE_ATTRIBUTION in about
-    assert f"Data as at <time datetime=\"{changed_at.isoformat()}\">" in about
+    assert f'Data as at <time datetime="{changed_at.isoformat()}">' in about
     assert format_date(changed_at, "j F Y, H:i") in about
 
 

@@ -5,7 +5,7 @@ import pytest
 from browser import axe_check
 from playwright.sync_api import expect
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.browser
 
 
 def test_the_about_page_has_no_serious_or_critical_accessibility_violations(

@@ -121,7 +121,9 @@ class CouncilTable(tables.Table):
 
 
 def test_a_django_tables2_table_exports_its_raw_values():
-    table = CouncilTable([{"council": "Walsall", "value": 27.9}, {"council": "Dudley", "value": -1}])
+    table = CouncilTable(
+        [{"council": "Walsall", "value": 27.9}, {"council": "Dudley", "value": -1}]
+    )
 
     header, rows = table_rows(table)
 

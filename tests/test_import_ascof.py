@@ -341,24 +341,24 @@ def test_re_importing_the_extract_keeps_the_workbooks_3c2_2018_19_regions_and_sa
     assert state() == before
 
 
-def test_the_3c2_2018_19_region_outcomes_of_the_workbook_are_the_extracts_in_another_order():
+def test_the_workbooks_3c2_2018_19_region_rows_hold_the_extracts_outcomes_in_ons_code_order():
     head = sheet_head("Table_3c(2)")
     outcome = head[-1].index("2018 to 2019 - outcome")
+    # Sheet order: EM, E, L, NE, NW, SE, SW, WM, YH (by region code).
     workbook = {
         row[0]: round(row[outcome], 1)
         for row in _workbook_sheet("Table_3c(2)")
         if row[0] in REGION_ONS_CODES.values()
     }
     extract = {
-        REGION_ONS_CODES[row[2]]: float(row[5])
-        for row in extract_rows("2018-19", "3D2")[1:]
-        if row[6] == "Region"
+        row[2]: float(row[5]) for row in extract_rows("2018-19", "3D2")[1:] if row[6] == "Region"
     }
-    assert sorted(workbook.values()) == sorted(extract.values())
-    assert all(workbook[region] != extract[region] for region in REGION_ONS_CODES.values())
-    # The workbook outranks the extract, whichever came first.
-    stored_outcomes = {region: stored(region, "3C(2)", 2018).outcome for region in workbook}
-    assert stored_outcomes == workbook
+    # The extract's outcomes taken in ONS code order (E12000001 North East first) are the
+    # workbook's rows in sheet order: every region differs.
+    assert list(workbook.values()) == [extract[ons] for ons in sorted(extract)]
+    assert all(workbook[region] != extract[ons] for ons, region in REGION_ONS_CODES.items())
+    # The workbook outranks the extract, whichever came first, so its values are stored.
+    assert {region: stored(region, "3C(2)", 2018).outcome for region in workbook} == workbook
 
 
 # Every layout --------------------------------------------------------------------------------
@@ -419,12 +419,6 @@ def test_headers_without_spaces_read_like_the_official_headers(tmp_path):
     assert after == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=CommandError,
-    reason="importer bug: the 2014-15 headers (NOTES §1.1) have no Geographical Description, "
-    'and the importer refuses the file: "row 1: no column for name"',
-)
 def test_the_2014_15_headers_without_a_geographical_description_read_like_the_official_ones():
     before, after, output = reimport_into_empty(HEADERS_2014_15, DIRECT_PAYMENTS_2020_21)
     assert f"{HEADERS_2014_15.name} (open_data_csv): 4 created, 0 updated" in output
@@ -442,12 +436,6 @@ def test_an_xlsx_copy_of_a_yearly_csv_reads_like_the_csv(tmp_path):
     assert after == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="importer bug: _read_long_csv calls .strip() on every cell, so a CASSR code a "
-    "spreadsheet saved as a number (406) crashes it: 'float' object has no attribute 'strip'",
-)
 def test_an_xlsx_copy_whose_council_codes_were_saved_as_numbers_reads_like_the_csv(tmp_path):
     rows = official_rows({"WM", "406"}, {"1C2A", "1C2A1864", "1C2A65OV"})
     cells = [rows[0]] + [[number_or_text(cell) for cell in row] for row in rows[1:]]
@@ -578,12 +566,6 @@ def test_the_workbook_and_the_extract_give_the_same_values_in_either_order(tmp_p
     assert workbook_first[("NW", "3C(2)", 2018, "Total")]["outcome"] == ("available", 57.6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="importer bug: precedence is judged by the file that last changed a value, not by "
-    "the file that gave each field, so a lower-ranked file that adds a field takes over the "
-    "value and overturns the kept field when imported again",
-)
 def test_a_yearly_csv_that_adds_a_numerator_cannot_overturn_the_workbook_by_a_second_import(
     tmp_path,
 ):
@@ -639,11 +621,6 @@ def test_a_percentage_outcome_above_100_is_imported_and_flagged_and_a_rate_is_no
     assert admissions.quality_flag == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="importer bug: only a newly created value is listed as flagged; an update to an "
-    "outcome above 100% sets the flag silently",
-)
 def test_an_outcome_revised_above_100_is_reported_as_flagged(tmp_path):
     path = safeguarding_workbook(tmp_path / "ascof_timeseries_copy.xlsx", (443.0, 104.2))
     output = import_ascof(path)
@@ -651,11 +628,6 @@ def test_an_outcome_revised_above_100_is_reported_as_flagged(tmp_path):
     assert "  flagged: " in output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="importer bug: a flag is only ever set, so a corrected outcome keeps 'Outcome above "
-    "100%'",
-)
 def test_an_outcome_corrected_to_100_or_less_loses_its_flag(tmp_path):
     import_ascof(safeguarding_workbook(tmp_path / "flagged.xlsx", (443.0, 104.2)))
     import_ascof(safeguarding_workbook(tmp_path / "corrected.xlsx", (340.0, 80.0)))
