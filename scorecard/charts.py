@@ -32,11 +32,13 @@ OKABE_ITO = {
     "reddish_purple": "#CC79A7",
 }
 # 1 Upper (best) .. 4 Lower: blue for the better half, orange for the worse, darker at the ends.
+# The same colours as the tags in static/css/scorecard.css, where vermillion is darkened so
+# that white text on it is readable.
 BAND_COLOURS = {
     1: OKABE_ITO["blue"],
     2: OKABE_ITO["sky_blue"],
     3: OKABE_ITO["orange"],
-    4: OKABE_ITO["vermillion"],
+    4: "#B34700",
     None: "#B1B4B6",
 }
 # Yellow is left out: too pale for a line on white.
@@ -254,10 +256,9 @@ def trend_lines(
 ) -> go.Figure:
     """One line per council over periods (`series_by_council`: name -> period label ->
     value; None or a missing period leaves a gap). A line never joins across a series break:
-    before each period
-    in `breaks` (the first not comparable with earlier ones) a None point is inserted, and a
-    dotted vertical line marks the break. With `highlighted`, those councils are drawn in
-    colour and the rest in grey."""
+    before each period in `breaks` (the first not comparable with earlier ones) a None point
+    is inserted, and a dotted vertical line marks the break. With `highlighted`, those
+    councils are drawn in colour and the rest in grey."""
     breaks = set(breaks)
     chosen = set(highlighted)
     periods = sorted({period for series in series_by_council.values() for period in series})
@@ -438,7 +439,9 @@ def indicator_figures(result) -> list[Chart]:
                 id=f"chart-ranked-{info.slug}",
                 title=title,
                 summary=summary,
-                figure=to_json(ranked_bar(bars, title, references, axis_title=info.unit)),
+                figure=to_json(
+                    ranked_bar(bars, title, references, axis_title=info.unit, decimals=decimals)
+                ),
                 header=["Group rank", "Council", "Value", "National quartile"],
                 rows=[
                     [

@@ -1,10 +1,7 @@
 """Helpers for browser tests (marked `browser`), shared by every page's test.
 
-from tests.browser import axe_check
-
-def test_the_page_has_no_serious_accessibility_problems(page, live_url):
-    page.goto(f"{live_url}/about/")
-    assert axe_check(page) == []
+Import them as `from browser import axe_check` (pytest puts tests/ on the path, beside
+conftest.py), then `assert axe_check(page) == []` once the page has loaded.
 """
 
 SERIOUS = ("serious", "critical")
