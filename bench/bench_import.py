@@ -14,6 +14,9 @@ run them, one command each:
 2. the whole time-series workbook, into that database;
 3. both again, which must change nothing.
 
+It exits with status 2 when a median misses its target (2020-21 CSV under 5 s, workbook under
+10 s), and with an error when a command fails or does not report what it should.
+
 Times are wall-clock seconds of the whole command, Django start-up included (measured on its
 own as "start-up"). Commands run with --skip-checks: the system checks are not the import.
 """
@@ -27,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import psycopg
@@ -115,15 +119,16 @@ class PostgreSQL:
         }
 
     def _url(self, database: str) -> str:
-        return self.server_url.rsplit("/", 1)[0] + f"/{database}"
+        return urlsplit(self.server_url)._replace(path=f"/{database}").geturl()
 
-    def _execute(self, *statements: str) -> list:
+    def _execute(self, *statements: str) -> None:
         with psycopg.connect(**self.connection_options, autocommit=True) as connection:
-            return [connection.execute(statement).fetchall() for statement in statements]
+            for statement in statements:
+                connection.execute(statement)
 
     def version(self) -> str:
-        rows = self._execute("SHOW server_version")[0]
-        return f"PostgreSQL {rows[0][0]}"
+        with psycopg.connect(**self.connection_options) as connection:
+            return f"PostgreSQL {connection.execute('SHOW server_version').fetchone()[0]}"
 
     def prepare(self) -> None:
         self.drop()
@@ -156,6 +161,15 @@ def bench(backend) -> dict[str, list[float]]:
                 raise SystemExit(f"{label}: expected {expected!r} in the output:\n{output}")
             times[label].append(elapsed)
     return times
+
+
+def missed(results: dict[str, dict[str, list[float]]]) -> list[str]:
+    return [
+        f"{label} on {name}"
+        for label, _arguments, target, _expected in STEPS
+        for name, times in results.items()
+        if target is not None and statistics.median(times[label]) >= target
+    ]
 
 
 def table(results: dict[str, dict[str, list[float]]]) -> str:
@@ -200,6 +214,9 @@ def main() -> None:
         finally:
             backend.drop()
     print(table(results))
+    if missed(results):
+        print("Target missed: " + "; ".join(missed(results)))
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -268,8 +268,8 @@ def read_file(path: Path, year: int | None, errors: list[str]) -> tuple[str, lis
     for sheet, rows in tables:
         if not rows:
             continue
-        # A spreadsheet copy of a CSV holds numbers where the CSV holds text (CASSR 406).
-        rows = [[_area_code(cell) for cell in row] for row in rows]
+        if sheet:  # a spreadsheet copy of a CSV holds numbers where the CSV has text (406)
+            rows = [[_area_code(cell) for cell in row] for row in rows]
         layout = detect_layout(rows[0])
         if layout is None:
             continue
