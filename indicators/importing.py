@@ -751,7 +751,7 @@ class Importer:
             label = period.label
             indicator = catalogue.indicators[item.indicator_id]
             key = (item.area_id, item.indicator_id, period.pk, record.disaggregation)
-            flag = _quality_flag(indicator, record)
+            flag = _quality_flag(indicator, record.fields.get("outcome", ("", None))[1])
             value = existing.get(key)
             if value is None:
                 value = Value(
@@ -813,10 +813,12 @@ class Importer:
             if precedence >= stored_precedence:
                 value.import_run = run
             value.updated_at = run.started_at
-            if "outcome" in record.fields:
+            # Judge the outcome the value now holds: a kept-out outcome flags nothing.
+            flag = _quality_flag(indicator, value.outcome)
+            if flag != value.quality_flag:
                 value.quality_flag = flag
-            if flag:
-                report.flagged.append(f"{record.where}: {flag}")
+                if flag:
+                    report.flagged.append(f"{record.where}: {flag}")
             if value.pk:
                 to_update[value.pk] = value
             report.updated += 1
@@ -835,8 +837,7 @@ class Importer:
         run.save()
 
 
-def _quality_flag(indicator: Indicator, record: Record) -> str:
-    status, outcome = record.fields.get("outcome", ("", None))
+def _quality_flag(indicator: Indicator, outcome: float | None) -> str:
     if indicator.kind == Kind.PERCENTAGE and outcome is not None and outcome > 100:
         return "Outcome above 100%: a data-quality issue noted by the publisher"
     return ""

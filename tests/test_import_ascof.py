@@ -653,11 +653,6 @@ def test_an_outcome_corrected_to_100_or_less_loses_its_flag(tmp_path):
     assert corrected.quality_flag == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="importer bug: the flag comes from the file's outcome even when that outcome is kept "
-    "out by a more authoritative file, so a stored 66.8 is flagged 'Outcome above 100%'",
-)
 def test_an_outcome_above_100_that_is_kept_out_flags_nothing(tmp_path):
     header = next(csv.reader(io.StringIO(CSV_2024_25.read_text(encoding="utf-8-sig"))))
     region = ["WM", "West Midlands", "Regional", "E12000005", "1D", "Total"]
