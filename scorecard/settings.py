@@ -1,7 +1,7 @@
 """Settings for the West Midlands ADASS balanced scorecard.
 
-One file, driven by environment variables. With no environment at all it runs locally on a
-SQLite file in ./var/; set DATABASE_URL to use PostgreSQL.
+One file, driven by environment variables. With no environment at all it runs locally on the
+SQLite file db.sqlite3 beside manage.py; set DATABASE_URL to use PostgreSQL.
 """
 
 import os
