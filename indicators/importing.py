@@ -334,11 +334,8 @@ def _read_long_csv(where: str, rows: list[list], year: int, errors) -> Iterator[
         if len(row) < len(rows[0]):
             errors.append(f"{at}: {len(row)} columns where the header has {len(rows[0])}")
             continue
-        level = LEVELS.get(_label(row[cols["level"]]))
+        level = _level(row[cols["level"]], at, errors)
         if level is None:
-            errors.append(
-                f"{at}, column 'Geographical Level': unknown level {row[cols['level']]!r}"
-            )
             continue
         disaggregation = normalise_disaggregation(row[cols["disaggregation"]])
         measure = row[cols["group"]] if cols["group"] is not None else ""
@@ -368,6 +365,13 @@ def _read_long_csv(where: str, rows: list[list], year: int, errors) -> Iterator[
             row[cols["value"]], f"{at}, column 'Measure Value'", errors
         )
     yield from records.values()
+
+
+def _level(text: str, at: str, errors: list[str]) -> str | None:
+    level = LEVELS.get(_label(text))
+    if level is None:
+        errors.append(f"{at}, column 'Geographical Level': unknown level {text!r}")
+    return level
 
 
 def _strip_disaggregation(code: str, disaggregation: str) -> str:
@@ -407,11 +411,8 @@ def _read_extract(where: str, rows: list[list], errors) -> Iterator[Record]:
         except ValueError as error:
             errors.append(f"{at}, column 'Year': {error}")
             continue
-        level = LEVELS.get(_label(row[cols["level"]]))
+        level = _level(row[cols["level"]], at, errors)
         if level is None:
-            errors.append(
-                f"{at}, column 'Geographical Level': unknown level {row[cols['level']]!r}"
-            )
             continue
         measure_type = _label(row[cols["type"]]) or "outcome"  # 2023-24 rows leave it blank
         if MEASURE_TYPES.get(measure_type) != "outcome":

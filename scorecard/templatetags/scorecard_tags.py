@@ -26,6 +26,12 @@ def number(value, decimals=1):
 
 
 @register.filter
+def period(year):
+    """A financial year's start year as users read it: 2022 -> "2022-23"."""
+    return format_period(year) if year is not None else ""
+
+
+@register.filter
 def band_label(band):
     return stats.BAND_LABELS.get(band, "")
 
