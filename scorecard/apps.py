@@ -5,6 +5,7 @@ class ScorecardConfig(AppConfig):
     name = "scorecard"
 
     def ready(self):
-        from scorecard import signals
+        from scorecard import pagecache, signals
 
         signals.connect()
+        pagecache.connect()

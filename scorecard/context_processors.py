@@ -1,14 +1,15 @@
 """What every page says about its data: when it was last changed, where it comes from, and the
 comparator groups for the group picker.
 
-Both lookups are lazy, so a page pays only for what its templates show: one query for "data as
-at" (the footer of every page), one more where a group picker is shown.
+Both lookups are lazy, so a page pays only for what its templates show: "data as at" (the
+footer of every page) reuses the data version the page was built for, and the groups cost one
+query where a group picker is shown.
 """
 
 from django.utils.functional import SimpleLazyObject
 
 from councils.models import ComparatorGroup
-from scorecard.models import current_version
+from scorecard import pagecache
 
 SOURCE_ATTRIBUTION = (
     "Contains public sector information licensed under the Open Government Licence v3.0. "
@@ -20,8 +21,8 @@ OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/versi
 
 def data_as_at():
     """When the data the pages show last changed (an import or an edit): the data version's
-    time, None before any data is loaded. One query."""
-    return current_version()[1]
+    time, None before any data is loaded. Read once per page (see `pagecache.version`)."""
+    return pagecache.version()[1]
 
 
 def data_status(request):

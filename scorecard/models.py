@@ -4,6 +4,8 @@ Pages cache what they compute under a key that includes this number, so every se
 process sees new data on its next request without sharing memory.
 """
 
+import contextvars
+
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
@@ -22,6 +24,11 @@ class DataVersion(models.Model):
         return f"data version {self.version} ({self.changed_at:%Y-%m-%d %H:%M})"
 
 
+# Set when a request changes the data, so the pages can be warmed once it has been answered
+# (`scorecard.pagecache`).
+data_changed = contextvars.ContextVar("data_changed", default=False)
+
+
 def current_version() -> tuple[int, "timezone.datetime"]:
     row = DataVersion.objects.filter(pk=1).values_list("version", "changed_at").first()
     return row or (0, None)
@@ -29,6 +36,7 @@ def current_version() -> tuple[int, "timezone.datetime"]:
 
 def bump_version() -> None:
     """Mark the data as changed. Call inside the transaction that changed it."""
+    data_changed.set(True)
     updated = DataVersion.objects.filter(pk=1).update(
         version=F("version") + 1, changed_at=timezone.now()
     )

@@ -10,16 +10,16 @@ from django.shortcuts import render
 from councils.models import Area, ComparatorGroup
 from indicators.models import Source
 from indicators.periods import format_period, parse_period
-from scorecard import charts, data
+from scorecard import charts, data, pagecache
 from scorecard.exports import csv_response
-from scorecard.models import current_version
+from scorecard.pagecache import cached_page
 
 CACHE_SECONDS = 24 * 3600
 
 
 def _cached(key: str, build):
     """`build()` once per data version: a change to the data changes every key."""
-    full_key = f"scorecard:{current_version()[0]}:{key}"
+    full_key = f"scorecard:{pagecache.version()[0]}:{key}"
     found = cache.get(full_key)
     if found is None:
         found = build()
@@ -61,27 +61,42 @@ def _options(request, source: str | None = None):
     return form, year, data.group_by_slug(slug)
 
 
+def _first_rows(sections) -> list["data.CouncilResult"]:
+    """The group's councils, as the first result lists them (every result lists them all)."""
+    return sections[0].results[0].rows if sections and sections[0].results else []
+
+
 def _group_key(group) -> str:
     return group.slug if group else data.ENGLAND
 
 
+def _group_results(year, group) -> dict[int, "data.IndicatorResult"]:
+    """Every indicator shown that year for the group's councils: what the overview, its
+    councils' scorecards and the indicator pages all read (so warming one warms the rest)."""
+    return _cached(
+        f"results:{year}:{_group_key(group)}",
+        lambda: data.benchmarks(year, group, data.shown_in(data.indicators(), year)),
+    )
+
+
+def _group_sections(year, group) -> list["data.Section"]:
+    return _cached(
+        f"sections:{year}:{_group_key(group)}",
+        lambda: data.sections(list(_group_results(year, group).values()), year),
+    )
+
+
+@cached_page
 def region_overview(request):
     """Heatmap of the group's councils × indicators for a period, with roll-ups."""
     form, year, group = _options(request)
-
-    def build():
-        infos = data.shown_in(data.indicators(), year)
-        results = data.benchmarks(year, group, infos)
-        return data.sections(list(results.values()), year)
-
-    sections = _cached(f"overview:{year}:{_group_key(group)}", build)
+    sections = _group_sections(year, group)
     if request.GET.get("format") == "csv":
         return _results_csv(
             f"scorecard-overview-{format_period(year)}.csv",
             [r for section in sections for r in section.results],
         )
-    councils = sections[0].results[0].rows if sections and sections[0].results else []
-    councils = sorted((row.council for row in councils), key=lambda c: c.name)
+    councils = sorted((row.council for row in _first_rows(sections)), key=lambda c: c.name)
     return render(
         request,
         "scorecard/overview.html",
@@ -95,6 +110,7 @@ def region_overview(request):
     )
 
 
+@cached_page
 def council_list(request):
     councils = _cached(
         "council-list",
@@ -108,6 +124,7 @@ def council_list(request):
     return render(request, "scorecard/council_list.html", {"councils": councils})
 
 
+@cached_page
 def council_detail(request, slug):
     council = Area.objects.councils().filter(slug=slug).values("pk", "name", "slug").first()
     if council is None:
@@ -119,7 +136,10 @@ def council_detail(request, slug):
         results = data.benchmarks(year, group, infos, extra_councils=(council["pk"],))
         return data.sections(list(results.values()), year)
 
-    sections = _cached(f"council:{slug}:{year}:{_group_key(group)}", build)
+    if group and group.councils.filter(pk=council["pk"]).exists():
+        sections = _group_sections(year, group)  # shared with the overview
+    else:
+        sections = _cached(f"council:{slug}:{year}:{_group_key(group)}", build)
     if request.GET.get("format") == "csv":
         return _results_csv(
             f"{slug}-{format_period(year)}.csv",
@@ -143,13 +163,14 @@ def council_detail(request, slug):
     )
 
 
+@cached_page
 def indicator_detail(request, slug):
     infos = _cached("indicators", data.indicators)
     info = next((i for i in infos if i.slug == slug), None)
     if info is None:
         raise Http404("No indicator has that address.")
     form, year, group = _options(request, Source.LOCAL if info.source == Source.LOCAL else None)
-    result = _cached(
+    result = _group_results(year, group).get(info.id) or _cached(
         f"indicator:{slug}:{year}:{_group_key(group)}",
         lambda: data.benchmarks(year, group, [info])[info.id],
     )
@@ -165,6 +186,7 @@ def indicator_detail(request, slug):
     )
 
 
+@cached_page
 def compare(request):
     """Two to four councils side by side across every indicator."""
     slugs = [s for s in request.GET.getlist("councils") if s][:4]
@@ -283,6 +305,7 @@ def _results_csv(filename, results, council_id=None):
     return csv_response(filename, CSV_HEADER, rows)
 
 
+@cached_page
 def about(request):
     """About the data: sources, licence, method, caveats, glossary, accessibility statement.
     Static text, plus "data as at" from the context processor (one query)."""

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from councils.reference import load_reference
+from scorecard.pagecache import warm_after_command
 
 
 class Command(BaseCommand):
@@ -19,5 +20,6 @@ class Command(BaseCommand):
         changes = sum(count.changed for count in counts.values())
         if changes:
             self.stdout.write(self.style.SUCCESS(f"Reference data loaded: {changes} changes."))
+            warm_after_command(self.stdout)
         else:
             self.stdout.write(self.style.SUCCESS("No changes: the reference data was up to date."))

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from indicators.importing import Importer, ImportFailed
 from indicators.periods import parse_period
+from scorecard.pagecache import warm_after_command
 
 
 class Command(BaseCommand):
@@ -43,5 +44,6 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(f"Dry run: {changed} values would change."))
         elif changed:
             self.stdout.write(self.style.SUCCESS(f"Imported: {changed} values changed."))
+            warm_after_command(self.stdout)
         else:
             self.stdout.write(self.style.SUCCESS("No changes: the data was already up to date."))

@@ -1,0 +1,106 @@
+"""Whole pages are cached under the data version: a change shows on the next request, and the
+pages people open first are rendered again by the writer, not the next reader."""
+
+import io
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+from indicators.models import Value
+from scorecard import pagecache
+
+pytestmark = pytest.mark.django_db
+
+BIRMINGHAM = "/councils/birmingham/"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def birmingham_direct_payments():
+    return Value.objects.get(
+        area__name="Birmingham", indicator__code="3D(2a)", period__year=2024, period__quarter=None
+    )
+
+
+def admin_form_data(response):
+    """What the admin change form would post back as it stands."""
+    data = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is not None:
+                data[form.add_prefix(name)] = value
+    return data
+
+
+def test_the_same_options_in_any_order_are_the_same_page():
+    assert pagecache.page_key(3, "/", [("period", "2022-23"), ("group", "wm")]) == (
+        pagecache.page_key(3, "/", [("group", "wm"), ("period", "2022-23")])
+    )
+    assert pagecache.page_key(3, "/", []) != pagecache.page_key(4, "/", [])
+
+
+def test_a_change_to_a_value_shows_on_the_next_request(client):
+    assert "38.8" in client.get(BIRMINGHAM).content.decode()
+    value = birmingham_direct_payments()
+    value.outcome = 41.2
+    value.save()
+    html = client.get(BIRMINGHAM).content.decode()
+    assert "41.2" in html and "38.8" not in html
+
+
+def test_downloads_and_missing_pages_are_not_kept(client):
+    client.get(f"{BIRMINGHAM}?format=csv")
+    client.get("/councils/atlantis/")
+    version = pagecache.version()[0]
+    assert cache.get(pagecache.page_key(version, BIRMINGHAM, [("format", "csv")])) is None
+    assert cache.get(pagecache.page_key(version, "/councils/atlantis/", [])) is None
+
+
+def test_signed_in_users_are_served_fresh_pages(admin_client, django_assert_max_num_queries):
+    admin_client.get("/")
+    with django_assert_max_num_queries(100) as context:
+        admin_client.get("/")
+    assert len(context) > 1  # not from the page cache
+
+
+def test_default_paths_are_the_overview_its_councils_and_the_indicators():
+    paths = pagecache.default_paths()
+    assert paths[:3] == ["/", "/councils/", "/about/"]
+    assert "/councils/birmingham/" in paths
+    assert "/councils/birmingham/?period=2024-25" in paths
+    assert "/indicators/3d2a/?period=2024-25" in paths
+    assert "/councils/leeds/" not in paths  # not in the default group
+
+
+def test_an_admin_edit_warms_the_pages_for_the_next_reader(
+    admin_client, client, django_assert_num_queries
+):
+    url = f"/admin/indicators/value/{birmingham_direct_payments().pk}/change/"
+    data = admin_form_data(admin_client.get(url))
+    data["outcome"] = "41.2"
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    # The admin's request has been answered; the pages were rendered after it.
+    for path in ("/", BIRMINGHAM, "/indicators/3d2a/?period=2024-25"):
+        with django_assert_num_queries(1):
+            html = client.get(path).content.decode()
+        assert "41.2" in html, path
+
+
+def test_warm_cache_command_renders_the_default_pages(client, django_assert_num_queries):
+    out = io.StringIO()
+    call_command("warm_cache", stdout=out)
+    assert "pages warmed" in out.getvalue()
+    assert "local to this process" in out.getvalue()  # tests use the local-memory cache
+    with django_assert_num_queries(1):
+        assert client.get("/councils/coventry/?period=2024-25").status_code == 200
