@@ -193,8 +193,9 @@ def distribution(
     axis_title: str = "",
 ) -> go.Figure:
     """Every council nationally (`all_values`: name -> value, None left out) as a box with
-    its points, and the `highlighted` councils drawn again as larger diamonds, so the group
-    stands out by shape as well as colour."""
+    its points: the `highlighted` councils as larger orange diamonds with their own legend
+    entry, so the group stands out by shape and name as well as colour, the others as small
+    grey circles."""
     present = {name: v for name, v in all_values.items() if v is not None}
     chosen = set(highlighted)
     others = {name: v for name, v in present.items() if name not in chosen}
@@ -235,6 +236,8 @@ def distribution(
             hovertemplate="%{text}: %{x}<extra></extra>",
         ),
     ]
+    # An empty set of points would still take a legend entry.
+    points = [trace for trace in points if trace.x]
     return go.Figure(
         [box, *points],
         _layout(
@@ -404,7 +407,8 @@ def _sparkline_label(present, labels, decimals) -> str:
 
 def indicator_figures(result) -> list[Chart]:
     """The indicator page's charts for a `data.IndicatorResult`: the group ranked with
-    England and the region, and each member's trend with the indicator's series breaks."""
+    England and the region, every council in England with the group's marked, and each
+    member's trend with the indicator's series breaks."""
     info = result.indicator
     decimals = info.decimals
     heading = f"{result.published_code} {info.short_name}"
@@ -454,6 +458,9 @@ def indicator_figures(result) -> list[Chart]:
                 ],
             )
         )
+    points = result.national_points
+    if points:
+        charts.append(_national_chart(result, heading))
     series = {
         row.council.name: {format_period(y): v for y, v in row.trend.items()}
         for row in result.rows_by_name
@@ -480,3 +487,48 @@ def indicator_figures(result) -> list[Chart]:
             )
         )
     return charts
+
+
+def _national_chart(result, heading: str) -> Chart:
+    """Every council in England with a value, the group's councils marked (unless the group
+    is every council), and the table behind it ranked nationally."""
+    info = result.indicator
+    decimals = info.decimals
+    points = result.national_points
+    members = {row.council.name for row in result.rows}
+    marked = {point.name for point in points if point.name in members}
+    if len(marked) == len(points):
+        marked = set()  # the group is every council: none stands out
+    national = result.national
+    title = f"{heading}: every council in England, {result.period}"
+    summary = (
+        f"{len(points)} councils have a value: median {_format(national.median, decimals)}, "
+        f"the middle half from {_format(national.p25, decimals)} "
+        f"to {_format(national.p75, decimals)}."
+    )
+    if marked:
+        summary += f" The {len(marked)} councils of {result.group_name} are the diamonds."
+    figure = distribution(
+        {point.name: point.value for point in points},
+        marked,
+        title,
+        highlight_name=result.group_name,
+        axis_title=info.unit,
+    )
+    header = ["National rank", "Council", "Value"]
+    if marked:
+        header.append(f"In {result.group_name}")
+    rows = []
+    for point in points:
+        row = [point.national_rank_label, point.name, _format(point.value, decimals)]
+        if marked:
+            row.append("Yes" if point.name in marked else "No")
+        rows.append(row)
+    return Chart(
+        id=f"chart-national-{info.slug}",
+        title=title,
+        summary=summary,
+        figure=to_json(figure),
+        header=header,
+        rows=rows,
+    )

@@ -168,6 +168,22 @@ class CouncilResult:
         return stats.rank_label(b.rank, b.n, b.tied) if b and b.rank else ""
 
 
+@dataclass(frozen=True)
+class NationalPoint:
+    """One council's published value among every council's that year: the points of the
+    national distribution."""
+
+    council_id: int
+    name: str
+    value: float
+    national: stats.Benchmark | None
+
+    @property
+    def national_rank_label(self) -> str:
+        b = self.national
+        return stats.rank_label(b.rank, b.n, b.tied) if b and b.rank else ""
+
+
 @dataclass
 class IndicatorResult:
     """One indicator in one period for a comparator group: every member's standing."""
@@ -184,6 +200,9 @@ class IndicatorResult:
     region_name: str
     aggregate: stats.Aggregate | None
     caveats: list[str]
+    # Every council with a value nationally, best first (highest first without a polarity);
+    # empty for regional measures, which are compared within the group only.
+    national_points: tuple[NationalPoint, ...] = ()
 
     @property
     def period(self) -> str:
@@ -289,6 +308,7 @@ _VALUE_COLUMNS = (
     "period__year",
     "area_id",
     "area__kind",
+    "area__name",
     "outcome",
     "outcome_status",
     "numerator",
@@ -301,12 +321,12 @@ _VALUE_COLUMNS = (
 )
 
 
-def _cells(queryset) -> dict[tuple[int, int], dict[int, tuple[str, Cell]]]:
-    """(indicator, year) -> area -> (area kind, cell), from one query."""
-    found: dict[tuple[int, int], dict[int, tuple[str, Cell]]] = defaultdict(dict)
+def _cells(queryset) -> dict[tuple[int, int], dict[int, tuple[str, Cell, str]]]:
+    """(indicator, year) -> area -> (area kind, cell, area name), from one query."""
+    found: dict[tuple[int, int], dict[int, tuple[str, Cell, str]]] = defaultdict(dict)
     for row in queryset.values_list(*_VALUE_COLUMNS):
-        indicator_id, year, area_id, kind, *cell = row
-        found[(indicator_id, year)][area_id] = (kind, Cell(*cell))
+        indicator_id, year, area_id, kind, name, *cell = row
+        found[(indicator_id, year)][area_id] = (kind, Cell(*cell), name)
     return found
 
 
@@ -367,7 +387,7 @@ def _england_id() -> int | None:
 
 def _benchmark(info, year, group, members, current, history, region_id, england_id):
     cells = current.get((info.id, year), {})
-    council_cells = {pk: cell for pk, (kind, cell) in cells.items() if kind == AreaKind.COUNCIL}
+    council_cells = {pk: cell for pk, (kind, cell, _) in cells.items() if kind == AreaKind.COUNCIL}
     national_values = {pk: _number(cell) for pk, cell in council_cells.items()}
     polarity = info.polarity if info.is_numeric else stats.NO_JUDGEMENT
     national = stats.benchmark_table(national_values, polarity)
@@ -380,6 +400,9 @@ def _benchmark(info, year, group, members, current, history, region_id, england_
         national = stats.BenchmarkTable(national.distribution, {})
     elif national.distribution.n < stats.MIN_VALUES_FOR_BANDS and info.is_numeric:
         national_note = "No national quartile: fewer than 4 councils have a value."
+    points = ()
+    if info.source != Source.LOCAL:
+        points = _national_points(cells, national_values, national, polarity)
     status_counts = defaultdict(int)
     for cell in council_cells.values():
         status_counts[cell.status or "none"] += 1
@@ -448,7 +471,18 @@ def _benchmark(info, year, group, members, current, history, region_id, england_
         region_name=group.region.name if group and group.region_id else "",
         aggregate=aggregate,
         caveats=info.caveats(year),
+        national_points=points,
     )
+
+
+def _national_points(cells, values, national, polarity) -> tuple[NationalPoint, ...]:
+    points = [
+        NationalPoint(pk, cells[pk][2], value, national.rows.get(pk))
+        for pk, value in values.items()
+        if value is not None
+    ]
+    sign = 1 if polarity == stats.LOWER_IS_BETTER else -1
+    return tuple(sorted(points, key=lambda p: (sign * p.value, p.name)))
 
 
 def _number(cell: Cell) -> float | None:

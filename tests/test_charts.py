@@ -5,7 +5,7 @@ import math
 import re
 from types import SimpleNamespace
 
-from scorecard import charts
+from scorecard import charts, data, stats
 
 ROWS = [
     {"name": "Birmingham", "value": 39.1, "band": 1},
@@ -167,6 +167,7 @@ def test_the_indicator_page_gets_a_ranked_chart_and_a_trend_each_with_its_table(
         england=SimpleNamespace(has_value=True, outcome=24.5),
         region=SimpleNamespace(has_value=True, outcome=25.7),
         region_name="West Midlands",
+        national_points=(),  # a regional measure: no national distribution
     )
 
     ranked, trend = charts.indicator_figures(result)
@@ -177,3 +178,79 @@ def test_the_indicator_page_gets_a_ranked_chart_and_a_trend_each_with_its_table(
     assert trend.header == ["Council", "2023-24", "2024-25"]
     assert "Series break in 2024-25" in trend.summary
     assert trend.figure["data"][0]["y"] == [38.2, None, 39.1]
+
+
+def _national_result(values: dict[str, float | None], members: list[str]):
+    """An indicator result as `data.benchmarks` builds it: the group's rows and every
+    council's value nationally, ranked higher-is-better."""
+    ids = {name: pk for pk, name in enumerate(values, start=1)}
+    table = stats.benchmark_table({ids[n]: v for n, v in values.items()}, stats.HIGHER_IS_BETTER)
+    points = sorted(
+        (
+            data.NationalPoint(ids[name], name, value, table.rows[ids[name]])
+            for name, value in values.items()
+            if value is not None
+        ),
+        key=lambda point: -point.value,
+    )
+    return SimpleNamespace(
+        indicator=SimpleNamespace(slug="3d2a", short_name="Direct payments", decimals=1, unit="%"),
+        published_code="1C(2a)",
+        period="2022-23",
+        group_name="West Midlands ADASS",
+        rows=[_row(name, values[name], None, "", {}) for name in members],
+        rows_by_name=[],
+        england=SimpleNamespace(has_value=False),
+        region=SimpleNamespace(has_value=False),
+        region_name="",
+        national=table.distribution,
+        national_points=tuple(points),
+    )
+
+
+NATIONAL = {
+    "Enfield": 48.4,
+    "Birmingham": 39.1,
+    "Leeds": 30.0,
+    "Coventry": 22.8,
+    "Rutland": None,
+    "Stoke-on-Trent": 4.0,
+}
+
+
+def test_the_indicator_page_shows_every_council_nationally_with_the_group_marked():
+    result = _national_result(NATIONAL, ["Birmingham", "Coventry", "Stoke-on-Trent"])
+
+    chart = next(c for c in charts.indicator_figures(result) if c.id == "chart-national-3d2a")
+
+    assert chart.title == "1C(2a) Direct payments: every council in England, 2022-23"
+    assert chart.summary == (
+        "5 councils have a value: median 30.0, the middle half from 22.8 to 39.1. "
+        "The 3 councils of West Midlands ADASS are the diamonds."
+    )
+    assert chart.header == ["National rank", "Council", "Value", "In West Midlands ADASS"]
+    assert chart.rows == [
+        ["1st of 5", "Enfield", "48.4", "No"],
+        ["2nd of 5", "Birmingham", "39.1", "Yes"],
+        ["3rd of 5", "Leeds", "30.0", "No"],
+        ["4th of 5", "Coventry", "22.8", "Yes"],
+        ["5th of 5", "Stoke-on-Trent", "4.0", "Yes"],
+    ]
+    box, others, group = chart.figure["data"]
+    assert sorted(box["x"]) == [4.0, 22.8, 30.0, 39.1, 48.4]
+    assert others["text"] == ["Enfield", "Leeds"]
+    assert group["text"] == ["Birmingham", "Coventry", "Stoke-on-Trent"]
+    assert group["name"] == "West Midlands ADASS (3)"  # named in the legend, not only coloured
+    assert group["marker"]["symbol"] == "diamond" != others["marker"]["symbol"]
+    assert group["marker"]["color"] in charts.OKABE_ITO.values()
+
+
+def test_the_national_chart_marks_no_council_when_the_group_is_every_council():
+    result = _national_result(NATIONAL, list(NATIONAL))
+
+    chart = next(c for c in charts.indicator_figures(result) if c.id == "chart-national-3d2a")
+
+    assert "diamonds" not in chart.summary
+    assert chart.header == ["National rank", "Council", "Value"]
+    box, others = chart.figure["data"]  # no empty legend entry for a group of none
+    assert len(others["x"]) == 5
