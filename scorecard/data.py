@@ -27,6 +27,11 @@ from indicators.periods import format_period
 from scorecard import stats
 
 ENGLAND = "england"  # the group of every council, for the CLI and the indicator page
+POLARITY_LABELS = {
+    stats.HIGHER_IS_BETTER: "Higher is better",
+    stats.LOWER_IS_BETTER: "Lower is better",
+    stats.NO_JUDGEMENT: "No judgement of better or worse",
+}
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,15 @@ class IndicatorInfo:
             if first <= year and (last is None or year <= last):
                 return code
         return self.code
+
+    @property
+    def latest_code(self) -> str:
+        """The code of its latest publication (its own code for a regional measure)."""
+        return self.codes[-1][0] if self.codes else self.code
+
+    @property
+    def polarity_label(self) -> str:
+        return POLARITY_LABELS.get(self.polarity, POLARITY_LABELS[stats.NO_JUDGEMENT])
 
     def code_history(self) -> str:
         """ "1C(2a) 2014-15 to 2022-23, 3D2A in 2023-24, 3D(2a) from 2024-25"."""
@@ -249,6 +263,20 @@ def shown_in(infos: list[IndicatorInfo], year: int) -> list[IndicatorInfo]:
     """The indicators a scorecard shows for a year: ASCOF measures published that year, and
     every regional measure."""
     return [i for i in infos if i.source == Source.LOCAL or i.published_in(year)]
+
+
+def catalogue(infos: list[IndicatorInfo]) -> list[tuple[str, str, list[IndicatorInfo]]]:
+    """The indicators as (key, label, indicators) groups, in catalogue order, each in the
+    place it had when last published: ASCOF measures still published under the current
+    framework's objectives, retired ones under their domain or objective in their last year,
+    regional measures under their area of the balanced scorecard."""
+    groups: dict[str, tuple[str, str, list[IndicatorInfo]]] = {}
+    for info in infos:
+        last = info.codes[-1][2] if info.codes else None
+        # Still published: its place this year, which is never before the current framework.
+        key, label = info.place(last if last is not None else datetime.date.today().year)
+        groups.setdefault(key, (key, label, []))[2].append(info)
+    return list(groups.values())
 
 
 def _info(indicator: Indicator) -> IndicatorInfo:
