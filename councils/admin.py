@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from councils.models import Area, ComparatorGroup, Council, Region
+from scorecard.admin import WarmPagesMixin
 
 
 @admin.register(Council)
-class CouncilAdmin(admin.ModelAdmin):
+class CouncilAdmin(WarmPagesMixin, admin.ModelAdmin):
     list_display = ["name", "code", "ons_code", "council_type", "region", "first_year", "last_year"]
     list_filter = ["region", "council_type"]
     search_fields = ["name", "code", "ons_code"]
@@ -14,13 +15,13 @@ class CouncilAdmin(admin.ModelAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(WarmPagesMixin, admin.ModelAdmin):
     list_display = ["name", "code", "ons_code"]
     fields = ["name", "code", "slug", "ons_code"]
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(WarmPagesMixin, admin.ModelAdmin):
     """Every area a value can belong to, including England and the council types."""
 
     list_display = ["name", "kind", "code", "ons_code"]
@@ -29,7 +30,7 @@ class AreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(ComparatorGroup)
-class ComparatorGroupAdmin(admin.ModelAdmin):
+class ComparatorGroupAdmin(WarmPagesMixin, admin.ModelAdmin):
     list_display = ["name", "is_default", "region"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["councils"]

@@ -9,6 +9,7 @@ from indicators.models import (
     Value,
     ValueChange,
 )
+from scorecard.admin import WarmPagesMixin
 
 
 class IndicatorCodeInline(admin.TabularInline):
@@ -23,7 +24,7 @@ class SeriesBreakInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(WarmPagesMixin, admin.ModelAdmin):
     list_display = ["code", "name", "kind", "polarity", "source", "scorecard_area", "position"]
     list_filter = ["source", "kind", "polarity", "scorecard_area"]
     search_fields = ["code", "name"]
@@ -32,7 +33,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Period)
-class PeriodAdmin(admin.ModelAdmin):
+class PeriodAdmin(WarmPagesMixin, admin.ModelAdmin):
     list_display = ["label", "year", "quarter"]
 
 
@@ -48,7 +49,7 @@ class ValueChangeInline(admin.TabularInline):
 
 
 @admin.register(Value)
-class ValueAdmin(admin.ModelAdmin):
+class ValueAdmin(WarmPagesMixin, admin.ModelAdmin):
     """Regional leads enter and correct values here; every change is recorded."""
 
     list_display = [

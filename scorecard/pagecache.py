@@ -6,18 +6,22 @@ version and one cache read. Every write bumps the version (`scorecard.models.bum
 which retires every key at once, in every server process that shares the cache (Redis in
 production; see CACHE_URL).
 
-Readers should not pay for a writer's change, so the writer warms the pages most people open
-right after the change: the region overview, its councils' scorecards and the indicator
-pages, for the latest period and the default comparator group (`default_paths`).
-- A web request that changed the data (an admin edit) warms them once its response has been
-  sent (`request_finished`), so the editor does not wait either.
-- Commands that change the data (`import_ascof`, `load_reference`, `load_demo`) call
-  `warm_after_command`, which warms when the cache is shared with the server processes, and
+Readers should not pay for a writer's change, so the writer renders the pages most people
+open right after it, inside the transaction that made it, before it commits: the region
+overview and its councils' scorecards for the latest period and the default comparator group,
+and the lists (`default_paths`). The first reader after the change finds them ready. The
+indicator pages read the same cached results, so they only render on their first request
+(their charts make that the slow part); `manage.py warm_cache` renders them too.
+- Admin edits warm them as the admin answers (`scorecard.admin.WarmPagesMixin`).
+- Commands that change the data (`import_ascof`, `load_reference`, `load_demo`) warm them
+  when the cache is shared with the server processes (`warm_for_command`);
   `manage.py warm_cache` does it on demand (the container runs it before the server starts).
+- Any other request that changed the data warms them once its response has been sent.
+Keys carry the version's number and time (`token`), so pages warmed inside a transaction
+that then rolls back are never served.
 Any other page or option is computed on its first request and cached like these.
 """
 
-import contextlib
 import contextvars
 import datetime
 import hashlib
@@ -30,7 +34,7 @@ from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.http import HttpResponse
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from councils.models import ComparatorGroup
 from indicators.periods import format_period
@@ -44,7 +48,15 @@ LOCAL_CACHES = (
 )
 
 
-def page_key(version: int, path: str, query: list[tuple[str, str]]) -> str:
+def token(read: tuple[int, "datetime.datetime | None"] | None = None) -> str:
+    """The data version as cache keys carry it: the number and the time of the change, so a
+    number reused after a rolled-back change (pages warmed inside a transaction that then
+    failed) never finds those pages."""
+    number, changed_at = read or version()
+    return f"{number}.{changed_at.timestamp() if changed_at else 0}"
+
+
+def page_key(version: str, path: str, query: list[tuple[str, str]]) -> str:
     """The same page for the same path and options, whatever order the query string has."""
     canonical = f"{path}?{urlencode(sorted(query))}"
     return f"page:{version}:{hashlib.sha256(canonical.encode()).hexdigest()}"
@@ -68,17 +80,17 @@ def cached_page(view):
     def wrapped(request, *args, **kwargs):
         if request.method != "GET" or request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        version = current_version()
-        key = page_key(version[0], request.path, list(request.GET.items()))
+        read = current_version()
+        key = page_key(token(read), request.path, list(request.GET.items()))
         found = cache.get(key)
         if found is not None:
             content, content_type = found
             return HttpResponse(content, content_type=content_type)
-        token = _version_read.set(version)
+        reset = _version_read.set(read)
         try:
             response = view(request, *args, **kwargs)
         finally:
-            _version_read.reset(token)
+            _version_read.reset(reset)
         if (
             response.status_code == 200
             and not response.streaming
@@ -90,41 +102,45 @@ def cached_page(view):
     return wrapped
 
 
-def default_paths() -> list[str]:
-    """The pages people open first: the overview, council list, indicator list, about, and for
-    the latest period and default group, each member's scorecard and each indicator shown,
-    both as linked from the overview (with ?period=) and as bookmarked (without)."""
+def default_paths(*, indicators: bool = False) -> list[str]:
+    """The pages people open first: the overview, council list, indicator list and about, and
+    for the latest period and default group each member's scorecard, both as linked from the
+    overview (with ?period=) and as bookmarked (without); with `indicators`, each indicator
+    page too (slower to render: its charts)."""
     years = data.years_with_data()
     if not years:
         return []
     year = years[-1]
     period = f"?{urlencode({'period': format_period(year)})}"
-    paths = [reverse("region-overview"), reverse("council-list"), reverse("about")]
-    with contextlib.suppress(NoReverseMatch):
-        paths.append(reverse("indicator-list"))
+    paths = [reverse(name) for name in ("region-overview", "council-list", "indicator-list")]
+    paths.append(reverse("about"))
     group = ComparatorGroup.objects.filter(is_default=True).first()
     councils = group.councils.order_by("name").values_list("slug", flat=True) if group else []
     for slug in councils:
         url = reverse("council-detail", args=[slug])
         paths += [url, url + period]
-    for info in data.shown_in(data.indicators(), year):
+    for info in data.shown_in(data.indicators(), year) if indicators else []:
         url = reverse("indicator-detail", args=[info.slug])
         paths += [url, url + period]
     return paths
 
 
-def warm(paths: list[str] | None = None) -> tuple[int, float]:
-    """Render `paths` (default: `default_paths()`) into the cache for the current data version,
-    as an anonymous visitor would see them. Returns (pages rendered, seconds taken)."""
+def warm(paths: list[str] | None = None) -> tuple[int, int, float]:
+    """Render `paths` (default: `default_paths()`, about 30 pages) into the cache for the
+    current data version, as an anonymous visitor would see them. A page that fails is logged
+    and left for its first visitor; it never stops the change that asked for the warming.
+    Returns (pages rendered, pages failed, seconds taken)."""
     started = time.perf_counter()
     data_changed.set(False)
     host = next((h.lstrip(".") for h in settings.ALLOWED_HOSTS if h != "*"), "localhost")
-    client = Client(HTTP_HOST=host)
-    rendered = 0
+    client = Client(HTTP_HOST=host, raise_request_exception=False)
+    rendered = failed = 0
     for path in default_paths() if paths is None else paths:
         if client.get(path).status_code == 200:
             rendered += 1
-    return rendered, time.perf_counter() - started
+        else:
+            failed += 1
+    return rendered, failed, time.perf_counter() - started
 
 
 def cache_is_shared() -> bool:
@@ -132,13 +148,24 @@ def cache_is_shared() -> bool:
     return settings.CACHES["default"]["BACKEND"] not in LOCAL_CACHES
 
 
-def warm_after_command(stdout) -> None:
-    """For commands that changed the data: warm the pages the server will be asked for."""
+def warm_if_changed() -> None:
+    """Warm the default pages if this request changed the data. Call it inside the transaction
+    that made the change, so the pages are ready the moment it commits (the admin does)."""
+    if data_changed.get():
+        warm()
+
+
+def warm_for_command(stdout) -> None:
+    """For commands that changed the data, inside their transaction: warm the pages the
+    server will be asked for, when the server reads the same cache."""
+    if not data_changed.get():
+        return
     if not cache_is_shared():
         stdout.write("pages: not warmed (the cache is local to each process; set CACHE_URL)")
         return
-    rendered, seconds = warm()
-    stdout.write(f"pages: {rendered} warmed in {seconds:.1f} s")
+    rendered, failed, seconds = warm()
+    failures = f", {failed} failed (see the server log)" if failed else ""
+    stdout.write(f"pages: {rendered} warmed in {seconds:.1f} s{failures}")
 
 
 def _request_started(**kwargs):

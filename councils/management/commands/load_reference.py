@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from councils.reference import load_reference
-from scorecard.pagecache import warm_after_command
+from scorecard.pagecache import warm_for_command
 
 
 class Command(BaseCommand):
@@ -12,7 +13,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            counts = load_reference()
+            with transaction.atomic():
+                counts = load_reference()
+                warm_for_command(self.stdout)  # before the change commits
         except ValueError as error:
             raise CommandError(f"Nothing loaded: {error}") from error
         for name, count in counts.items():
@@ -20,6 +23,5 @@ class Command(BaseCommand):
         changes = sum(count.changed for count in counts.values())
         if changes:
             self.stdout.write(self.style.SUCCESS(f"Reference data loaded: {changes} changes."))
-            warm_after_command(self.stdout)
         else:
             self.stdout.write(self.style.SUCCESS("No changes: the reference data was up to date."))

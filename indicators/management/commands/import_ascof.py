@@ -8,10 +8,11 @@ transaction. Re-importing a file changes nothing and says so.
 """
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from indicators.importing import Importer, ImportFailed
 from indicators.periods import parse_period
-from scorecard.pagecache import warm_after_command
+from scorecard.pagecache import warm_for_command
 
 
 class Command(BaseCommand):
@@ -33,7 +34,9 @@ class Command(BaseCommand):
     def handle(self, *args, files, dry_run, year, **options):
         try:
             start_year = parse_period(year)[0] if year else None
-            reports = Importer(files, year=start_year, dry_run=dry_run).run()
+            with transaction.atomic():
+                reports = Importer(files, year=start_year, dry_run=dry_run).run()
+                warm_for_command(self.stdout)  # before the change commits
         except (ImportFailed, ValueError) as error:
             raise CommandError(str(error)) from error
         for report in reports:
@@ -44,6 +47,5 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(f"Dry run: {changed} values would change."))
         elif changed:
             self.stdout.write(self.style.SUCCESS(f"Imported: {changed} values changed."))
-            warm_after_command(self.stdout)
         else:
             self.stdout.write(self.style.SUCCESS("No changes: the data was already up to date."))

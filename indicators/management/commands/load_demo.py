@@ -20,8 +20,7 @@ from councils.models import Area
 from councils.reference import Counts, read_csv, sync
 from indicators.models import TOTAL, Availability, Indicator, Kind, Period, Source, Value
 from indicators.periods import period_end
-from scorecard.models import data_changed
-from scorecard.pagecache import warm_after_command
+from scorecard.pagecache import warm_for_command
 
 DEMO_VALUES_CSV = Path(settings.BASE_DIR) / "data" / "demo" / "local_values.csv"
 DEMO_USERNAME = "demo"
@@ -115,10 +114,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             counts = load_demo_values()
             user_status = ensure_demo_user(password)
+            warm_for_command(self.stdout)  # before the change commits
         self.stdout.write(f"demo values: {counts}")
         self.stdout.write(f"demo user: {user_status}")
-        if data_changed.get():
-            warm_after_command(self.stdout)
         shown = "the password in DEMO_PASSWORD" if from_env else f"password '{password}'"
         self.stdout.write(
             self.style.SUCCESS(f"Log in at /admin/ as '{DEMO_USERNAME}' with {shown}.")

@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from scorecard.pagecache import cache_is_shared, warm
+from scorecard.pagecache import cache_is_shared, default_paths, warm
 
 
 class Command(BaseCommand):
@@ -18,5 +18,7 @@ class Command(BaseCommand):
                     "processes will not see these pages."
                 )
             )
-        rendered, seconds = warm()
+        rendered, failed, seconds = warm(default_paths(indicators=True))
         self.stdout.write(self.style.SUCCESS(f"{rendered} pages warmed in {seconds:.1f} s."))
+        if failed:
+            raise CommandError(f"{failed} pages failed to render: see the log for why.")
