@@ -51,6 +51,22 @@ def test_direct_payments_2022_23_answers_who_is_in_the_lower_quartile_and_which_
     assert by_council["Birmingham"]["england"] == "26.2"
 
 
+def test_the_indicator_page_shows_every_council_nationally_with_the_group_marked(client):
+    response = client.get("/indicators/3d2a/?period=2022-23")
+    html = response.content.decode()
+
+    chart = next(c for c in response.context["figures"] if c.id == "chart-national-3d2a")
+    assert 'data-chart="chart-national-3d2a"' in html
+    assert '<script id="chart-national-3d2a" type="application/json">' in html
+    assert "every council in England, 2022-23" in html
+    assert 145 <= len(chart.rows) <= 152
+    assert "<td>Leeds</td>" in html  # a council outside the group, in the table behind it
+    marked = {row[1] for row in chart.rows if row[-1] == "Yes"}
+    assert len(marked) == 14 and {"Birmingham", "Stoke-on-Trent"} <= marked
+    assert ["1st of 151", "Enfield", "48.4", "No"] in chart.rows
+    assert "The 14 councils of West Midlands ADASS are the diamonds." in html
+
+
 def test_an_unknown_period_is_explained_and_the_latest_shown(client):
     response = client.get("/?period=1999-00")
     assert response.status_code == 200
