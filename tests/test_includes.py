@@ -77,6 +77,44 @@ def test_no_error_summary_without_errors():
     assert render("error_summary.html", form=PeriodForm({"period": "2023-24"})).strip() == ""
 
 
+def test_the_error_summary_also_lists_errors_outside_a_form_and_a_note():
+    html = render(
+        "error_summary.html",
+        form=PeriodForm({"period": "2023-24"}),
+        errors=[("councils", "Choose at least two councils to compare.")],
+        note="Showing every council instead.",
+    )
+
+    assert html.count("<li>") == 1
+    assert '<li><a href="#councils">Choose at least two councils to compare.</a></li>' in html
+    assert "<p>Showing every council instead.</p>" in html
+
+
+class FilterForm(forms.Form):
+    name = forms.CharField(required=False, help_text="All or part of the name")
+    region = forms.ChoiceField(choices=[("", "Any region"), ("WM", "West Midlands")])
+
+
+def test_a_field_says_its_error_beside_it_and_is_described_by_its_hint_and_error():
+    form = FilterForm({"name": "<b>", "region": "XX"})
+    form.is_valid()
+
+    name = render("form_field.html", field=form["name"])
+    region = render("form_field.html", field=form["region"])
+
+    assert '<label class="label" for="id_name">Name</label>' in name
+    assert '<div class="hint" id="id_name-hint">All or part of the name</div>' in name
+    assert 'value="&lt;b&gt;" aria-describedby="id_name-hint">' in name
+    assert "error-message" not in name
+    assert 'class="form-group form-group--error"' in region
+    assert '<p class="error-message" id="id_region-error">' in region
+    assert (
+        '<select class="select" id="id_region" name="region" aria-describedby="id_region-error">'
+        in region
+    )
+    assert '<option value="WM">West Midlands</option>' in region
+
+
 def test_a_chart_comes_with_its_summary_its_json_and_the_table_behind_it():
     chart = Chart(
         id="chart-trend-3d2a",
