@@ -57,7 +57,8 @@ def token(read: tuple[int, "datetime.datetime | None"] | None = None) -> str:
 
 
 def page_key(version: str, path: str, query: list[tuple[str, str]]) -> str:
-    """The same page for the same path and options, whatever order the query string has."""
+    """The same page for the same path and options, whatever order the query string has
+    (every value of a repeated option counts: `?councils=a&councils=b`)."""
     canonical = f"{path}?{urlencode(sorted(query))}"
     return f"page:{version}:{hashlib.sha256(canonical.encode()).hexdigest()}"
 
@@ -81,7 +82,8 @@ def cached_page(view):
         if request.method != "GET" or request.user.is_authenticated:
             return view(request, *args, **kwargs)
         read = current_version()
-        key = page_key(token(read), request.path, list(request.GET.items()))
+        query = [(name, value) for name, values in request.GET.lists() for value in values]
+        key = page_key(token(read), request.path, query)
         found = cache.get(key)
         if found is not None:
             content, content_type = found
@@ -136,10 +138,9 @@ def warm(paths: list[str] | None = None) -> tuple[int, int, float]:
     client = Client(HTTP_HOST=host, raise_request_exception=False)
     rendered = failed = 0
     for path in default_paths() if paths is None else paths:
-        if client.get(path).status_code == 200:
-            rendered += 1
-        else:
-            failed += 1
+        status = client.get(path).status_code
+        rendered += status == 200
+        failed += status >= 500  # not 404: an indicator with no data yet has no page
     return rendered, failed, time.perf_counter() - started
 
 
