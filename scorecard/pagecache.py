@@ -14,7 +14,7 @@ indicator pages read the same cached results, so they only render on their first
 (their charts make that the slow part); `manage.py warm_cache` renders them too.
 - Admin edits warm them as the admin answers (`scorecard.admin.WarmPagesMixin`).
 - Commands that change the data (`import_ascof`, `load_reference`, `load_demo`) warm them
-  when the cache is shared with the server processes (`warm_for_command`);
+  when the cache is shared with the server processes (`WarmedChange`);
   `manage.py warm_cache` does it on demand (the container runs it before the server starts).
 - Any other request that changed the data warms them once its response has been sent.
 Keys carry the version's number and time (`token`), so pages warmed inside a transaction
@@ -32,6 +32,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
+from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
@@ -156,17 +157,34 @@ def warm_if_changed() -> None:
         warm()
 
 
-def warm_for_command(stdout) -> None:
-    """For commands that changed the data, inside their transaction: warm the pages the
-    server will be asked for, when the server reads the same cache."""
-    if not data_changed.get():
-        return
-    if not cache_is_shared():
-        stdout.write("pages: not warmed (the cache is local to each process; set CACHE_URL)")
-        return
-    rendered, failed, seconds = warm()
-    failures = f", {failed} failed (see the server log)" if failed else ""
-    stdout.write(f"pages: {rendered} warmed in {seconds:.1f} s{failures}")
+class WarmedChange:
+    """A command's change in one transaction: when it changed the data, the pages the server
+    will be asked for are warmed inside it, before it commits, if the server reads the same
+    cache. `note` says what happened, for the command to print last.
+
+        with WarmedChange() as change:
+            ...  # write
+        self.stdout.write(change.note)
+    """
+
+    def __init__(self):
+        self.note = ""
+        self._atomic = transaction.atomic()
+
+    def __enter__(self):
+        data_changed.set(False)
+        self._atomic.__enter__()
+        return self
+
+    def __exit__(self, *error):
+        if error[0] is None and data_changed.get():
+            if cache_is_shared():
+                rendered, failed, seconds = warm()
+                failures = f", {failed} failed (see the log)" if failed else ""
+                self.note = f"pages: {rendered} warmed in {seconds:.1f} s{failures}"
+            else:
+                self.note = "pages: not warmed (the cache is local to each process; set CACHE_URL)"
+        return self._atomic.__exit__(*error)
 
 
 def _request_started(**kwargs):

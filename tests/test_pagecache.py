@@ -49,6 +49,13 @@ def test_the_same_options_in_any_order_are_the_same_page():
     assert pagecache.page_key(3, "/", []) != pagecache.page_key(4, "/", [])
 
 
+def test_every_value_of_a_repeated_option_makes_a_different_page(client):
+    first = client.get("/compare/?councils=birmingham&councils=coventry").content.decode()
+    second = client.get("/compare/?councils=dudley&councils=coventry").content.decode()
+    assert "Birmingham" in first and "Birmingham" not in second.split("<table")[1]
+    assert "Dudley" in second.split("<table")[1]
+
+
 def test_a_change_to_a_value_shows_on_the_next_request(client):
     assert "38.8" in client.get(BIRMINGHAM).content.decode()
     value = birmingham_direct_payments()
@@ -61,7 +68,7 @@ def test_a_change_to_a_value_shows_on_the_next_request(client):
 def test_downloads_and_missing_pages_are_not_kept(client):
     client.get(f"{BIRMINGHAM}?format=csv")
     client.get("/councils/atlantis/")
-    version = pagecache.version()[0]
+    version = pagecache.token()
     assert cache.get(pagecache.page_key(version, BIRMINGHAM, [("format", "csv")])) is None
     assert cache.get(pagecache.page_key(version, "/councils/atlantis/", [])) is None
 
@@ -75,11 +82,12 @@ def test_signed_in_users_are_served_fresh_pages(admin_client, django_assert_max_
 
 def test_default_paths_are_the_overview_its_councils_and_the_indicators():
     paths = pagecache.default_paths()
-    assert paths[:3] == ["/", "/councils/", "/about/"]
+    assert paths[:4] == ["/", "/councils/", "/indicators/", "/about/"]
     assert "/councils/birmingham/" in paths
     assert "/councils/birmingham/?period=2024-25" in paths
-    assert "/indicators/3d2a/?period=2024-25" in paths
     assert "/councils/leeds/" not in paths  # not in the default group
+    assert "/indicators/3d2a/?period=2024-25" not in paths
+    assert "/indicators/3d2a/?period=2024-25" in pagecache.default_paths(indicators=True)
 
 
 def test_an_admin_edit_warms_the_pages_for_the_next_reader(
@@ -90,11 +98,14 @@ def test_an_admin_edit_warms_the_pages_for_the_next_reader(
     data["outcome"] = "41.2"
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
-    # The admin's request has been answered; the pages were rendered after it.
-    for path in ("/", BIRMINGHAM, "/indicators/3d2a/?period=2024-25"):
+    # The pages were rendered before the edit committed.
+    for path in ("/", BIRMINGHAM, f"{BIRMINGHAM}?period=2024-25"):
         with django_assert_num_queries(1):
             html = client.get(path).content.decode()
         assert "41.2" in html, path
+    # Indicator pages read the results cached for the overview: the version and the group.
+    with django_assert_num_queries(2):
+        assert "41.2" in client.get("/indicators/3d2a/?period=2024-25").content.decode()
 
 
 def test_warm_cache_command_renders_the_default_pages(client, django_assert_num_queries):
@@ -104,3 +115,32 @@ def test_warm_cache_command_renders_the_default_pages(client, django_assert_num_
     assert "local to this process" in out.getvalue()  # tests use the local-memory cache
     with django_assert_num_queries(1):
         assert client.get("/councils/coventry/?period=2024-25").status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get("/indicators/3d2a/").status_code == 200
+
+
+def test_the_health_check_answers_without_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz/")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+
+
+def test_a_command_that_changes_the_data_warms_a_shared_cache(
+    tmp_path, settings, client, django_assert_num_queries
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
+    Value.objects.filter(indicator__code="WM-BCF", area__name="Walsall").delete()
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert "pages: 32 warmed" in out.getvalue()
+    with django_assert_num_queries(1):
+        assert client.get("/councils/walsall/").status_code == 200
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)  # nothing to change, nothing to warm
+    assert "pages:" not in out.getvalue()

@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from councils.reference import load_reference
-from scorecard.pagecache import warm_for_command
+from scorecard.pagecache import WarmedChange
 
 
 class Command(BaseCommand):
@@ -13,9 +12,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            with transaction.atomic():
+            with WarmedChange() as change:
                 counts = load_reference()
-                warm_for_command(self.stdout)  # before the change commits
         except ValueError as error:
             raise CommandError(f"Nothing loaded: {error}") from error
         for name, count in counts.items():
@@ -25,3 +23,5 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Reference data loaded: {changes} changes."))
         else:
             self.stdout.write(self.style.SUCCESS("No changes: the reference data was up to date."))
+        if change.note:
+            self.stdout.write(change.note)

@@ -8,11 +8,10 @@ transaction. Re-importing a file changes nothing and says so.
 """
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from indicators.importing import Importer, ImportFailed
 from indicators.periods import parse_period
-from scorecard.pagecache import warm_for_command
+from scorecard.pagecache import WarmedChange
 
 
 class Command(BaseCommand):
@@ -34,14 +33,15 @@ class Command(BaseCommand):
     def handle(self, *args, files, dry_run, year, **options):
         try:
             start_year = parse_period(year)[0] if year else None
-            with transaction.atomic():
+            with WarmedChange() as change:
                 reports = Importer(files, year=start_year, dry_run=dry_run).run()
-                warm_for_command(self.stdout)  # before the change commits
         except (ImportFailed, ValueError) as error:
             raise CommandError(str(error)) from error
         for report in reports:
             for line in report.lines():
                 self.stdout.write(line)
+        if change.note:
+            self.stdout.write(change.note)
         changed = sum(report.changed for report in reports)
         if dry_run:
             self.stdout.write(self.style.WARNING(f"Dry run: {changed} values would change."))

@@ -13,14 +13,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.db.models import Q
 
 from councils.models import Area
 from councils.reference import Counts, read_csv, sync
 from indicators.models import TOTAL, Availability, Indicator, Kind, Period, Source, Value
 from indicators.periods import period_end
-from scorecard.pagecache import warm_for_command
+from scorecard.pagecache import WarmedChange
 
 DEMO_VALUES_CSV = Path(settings.BASE_DIR) / "data" / "demo" / "local_values.csv"
 DEMO_USERNAME = "demo"
@@ -111,12 +110,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from_env = os.environ.get("DEMO_PASSWORD")
         password = from_env or DEFAULT_DEMO_PASSWORD
-        with transaction.atomic():
+        with WarmedChange() as change:
             counts = load_demo_values()
             user_status = ensure_demo_user(password)
-            warm_for_command(self.stdout)  # before the change commits
         self.stdout.write(f"demo values: {counts}")
         self.stdout.write(f"demo user: {user_status}")
+        if change.note:
+            self.stdout.write(change.note)
         shown = "the password in DEMO_PASSWORD" if from_env else f"password '{password}'"
         self.stdout.write(
             self.style.SUCCESS(f"Log in at /admin/ as '{DEMO_USERNAME}' with {shown}.")
