@@ -2,16 +2,20 @@
 the data version, so every server process sees new data on its next request), and renders.
 """
 
+from dataclasses import replace
+
 from django import forms
 from django.core.cache import cache
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django_tables2 import RequestConfig
 
 from councils.models import Area, ComparatorGroup
 from indicators.models import Source
 from indicators.periods import format_period, parse_period
-from scorecard import charts, data, pagecache
-from scorecard.exports import csv_response
+from scorecard import charts, data, pagecache, tables
+from scorecard.exports import csv_response, table_rows, xlsx_response
+from scorecard.filters import CouncilFilter
 from scorecard.pagecache import cached_page
 
 CACHE_SECONDS = 24 * 3600
@@ -19,7 +23,7 @@ CACHE_SECONDS = 24 * 3600
 
 def _cached(key: str, build):
     """`build()` once per data version: a change to the data changes every key."""
-    full_key = f"scorecard:{pagecache.version()[0]}:{key}"
+    full_key = f"scorecard:{pagecache.token()}:{key}"
     found = cache.get(full_key)
     if found is None:
         found = build()
@@ -91,10 +95,12 @@ def region_overview(request):
     """Heatmap of the group's councils × indicators for a period, with roll-ups."""
     form, year, group = _options(request)
     sections = _group_sections(year, group)
-    if request.GET.get("format") == "csv":
-        return _results_csv(
-            f"scorecard-overview-{format_period(year)}.csv",
-            [r for section in sections for r in section.results],
+    if request.GET.get("format") in DOWNLOADS:
+        return _download(
+            request,
+            f"scorecard-overview-{format_period(year)}",
+            CSV_HEADER,
+            _results_rows([r for section in sections for r in section.results]),
         )
     councils = sorted((row.council for row in _first_rows(sections)), key=lambda c: c.name)
     return render(
@@ -112,16 +118,20 @@ def region_overview(request):
 
 @cached_page
 def council_list(request):
-    councils = _cached(
-        "council-list",
-        lambda: list(
-            Area.objects.councils()
-            .select_related("region")
-            .order_by("name")
-            .values("name", "slug", "code", "ons_code", "council_type", "region__name", "last_year")
+    """Every council, sortable, filtered by name, region, type and whether it is current; the
+    downloads hold the rows shown."""
+    councils = Area.objects.councils().order_by("name")
+    filters = CouncilFilter(
+        request.GET,
+        queryset=councils.values(
+            "name", "slug", "code", "ons_code", "council_type", "region__name", "last_year"
         ),
     )
-    return render(request, "scorecard/council_list.html", {"councils": councils})
+    table = tables.CouncilTable(filters.qs)
+    RequestConfig(request, paginate=False).configure(table)
+    if request.GET.get("format") in DOWNLOADS:
+        return _download(request, "councils", *table_rows(table))
+    return render(request, "scorecard/council_list.html", {"filters": filters, "table": table})
 
 
 @cached_page
@@ -140,11 +150,14 @@ def council_detail(request, slug):
         sections = _group_sections(year, group)  # shared with the overview
     else:
         sections = _cached(f"council:{slug}:{year}:{_group_key(group)}", build)
-    if request.GET.get("format") == "csv":
-        return _results_csv(
-            f"{slug}-{format_period(year)}.csv",
-            [r for section in sections for r in section.results],
-            council_id=council["pk"],
+    if request.GET.get("format") in DOWNLOADS:
+        return _download(
+            request,
+            f"{slug}-{format_period(year)}",
+            CSV_HEADER,
+            _results_rows(
+                [r for section in sections for r in section.results], council_id=council["pk"]
+            ),
         )
     rows = [
         (section, [(result, result.row_for(council["pk"])) for result in section.results])
@@ -164,6 +177,13 @@ def council_detail(request, slug):
 
 
 @cached_page
+def indicator_list(request):
+    """Every indicator, grouped as the scorecard last showed it, linking to its page."""
+    sections = data.catalogue(_cached("indicators", data.indicators))
+    return render(request, "scorecard/indicator_list.html", {"sections": sections})
+
+
+@cached_page
 def indicator_detail(request, slug):
     infos = _cached("indicators", data.indicators)
     info = next((i for i in infos if i.slug == slug), None)
@@ -174,15 +194,21 @@ def indicator_detail(request, slug):
         f"indicator:{slug}:{year}:{_group_key(group)}",
         lambda: data.benchmarks(year, group, [info])[info.id],
     )
-    if request.GET.get("format") == "csv":
-        return _results_csv(f"{info.slug}-{format_period(year)}.csv", [result])
+    table = tables.IndicatorTable(result)
+    RequestConfig(request, paginate=False).configure(table)
+    if request.GET.get("format") in DOWNLOADS:
+        # The rows in the order the table shows them.
+        shown = replace(result, rows=[row.record for row in table.rows])
+        return _download(
+            request, f"{info.slug}-{format_period(year)}", CSV_HEADER, _results_rows([shown])
+        )
     figures = []
     if info.is_numeric and any(row.cell.has_value for row in result.rows):
         figures = charts.indicator_figures(result)
     return render(
         request,
         "scorecard/indicator_detail.html",
-        {"form": form, "info": info, "result": result, "figures": figures},
+        {"form": form, "info": info, "result": result, "figures": figures, "table": table},
     )
 
 
@@ -231,6 +257,7 @@ def compare(request):
             "columns": columns,
             "sections": table,
             "error": error,
+            "errors": [("councils", error)] if error else [],
         },
     )
 
@@ -267,42 +294,50 @@ CSV_HEADER = [
 ]
 
 
-def _results_csv(filename, results, council_id=None):
-    rows = []
+DOWNLOADS = {"csv": csv_response, "xlsx": xlsx_response}
+
+
+def _download(request, name, header, rows):
+    """The table as the file `?format=` asks for (a key of DOWNLOADS), named `name`.csv/.xlsx:
+    the same header and rows whichever the format."""
+    fmt = request.GET["format"]
+    return DOWNLOADS[fmt](f"{name}.{fmt}", header, rows)
+
+
+def _results_rows(results, council_id=None):
+    """The rows of CSV_HEADER for every council (or one) in each result: every download of
+    the overview, a council scorecard and an indicator page."""
     for result in results:
         info = result.indicator
         for row in result.rows:
             if council_id is not None and row.council.id != council_id:
                 continue
             national, grouped = row.national, row.group
-            rows.append(
-                [
-                    result.period,
-                    info.code,
-                    result.published_code,
-                    info.name,
-                    info.unit,
-                    info.polarity,
-                    row.council.cassr_code,
-                    row.council.ons_code,
-                    row.council.name,
-                    row.cell.outcome if row.cell.has_value else (row.cell.text or None),
-                    row.cell.status_label,
-                    row.cell.numerator,
-                    row.cell.denominator,
-                    national.rank if national else None,
-                    national.n if national and national.rank else None,
-                    national.band if national else None,
-                    grouped.rank if grouped else None,
-                    grouped.n if grouped and grouped.rank else None,
-                    grouped.band if grouped else None,
-                    row.direction,
-                    row.previous_value,
-                    result.england.outcome,
-                    result.region.outcome,
-                ]
-            )
-    return csv_response(filename, CSV_HEADER, rows)
+            yield [
+                result.period,
+                info.code,
+                result.published_code,
+                info.name,
+                info.unit,
+                info.polarity,
+                row.council.cassr_code,
+                row.council.ons_code,
+                row.council.name,
+                row.cell.outcome if row.cell.has_value else (row.cell.text or None),
+                row.cell.status_label,
+                row.cell.numerator,
+                row.cell.denominator,
+                national.rank if national else None,
+                national.n if national and national.rank else None,
+                national.band if national else None,
+                grouped.rank if grouped else None,
+                grouped.n if grouped and grouped.rank else None,
+                grouped.band if grouped else None,
+                row.direction,
+                row.previous_value,
+                result.england.outcome,
+                result.region.outcome,
+            ]
 
 
 @cached_page
@@ -310,3 +345,9 @@ def about(request):
     """About the data: sources, licence, method, caveats, glossary, accessibility statement.
     Static text, plus "data as at" from the context processor (one query)."""
     return render(request, "scorecard/about.html")
+
+
+def health(request):
+    """For load balancers and the container's health check: the process answers. Touches
+    neither the database nor the cache, so it is also the benchmark's trivial view."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -67,6 +67,23 @@ def test_the_indicator_page_shows_every_council_nationally_with_the_group_marked
     assert "The 14 councils of West Midlands ADASS are the diamonds." in html
 
 
+def test_the_indicator_list_groups_every_measure_and_links_to_its_page(client):
+    response = client.get("/indicators/")
+    assert response.status_code == 200
+    html = response.content.decode()
+
+    assert '<a href="/indicators/3d2a/">3D(2a)</a>' in html  # its latest published code
+    assert "1C(2a) 2014-15 to 2022-23, 3D2A in 2023-24, 3D(2a) from 2024-25" in html
+    assert '<a href="/indicators/wm-complaints/">WM-COMPLAINTS</a>' in html
+    assert "Objective 3 Empowerment and information" in html
+    assert "Resources and workforce" in html  # an area of the balanced scorecard
+    # A measure that ended in 2022-23 sits under its old domain and links to its last year.
+    assert "Domain 1 Enhancing quality of life" in html
+    assert "/indicators/old-1e/?period=2022-23" in html
+    assert "Lower is better" in html and "Higher is better" in html
+    assert 'aria-current="page">Indicators</a>' in html
+
+
 def test_an_unknown_period_is_explained_and_the_latest_shown(client):
     response = client.get("/?period=1999-00")
     assert response.status_code == 200
@@ -111,6 +128,7 @@ def test_csv_export_has_a_bom_and_neutralised_text(client):
         ("/councils/leeds/?period=2024-25", 13),
         ("/indicators/3d2a/?period=2022-23", 14),
         ("/indicators/1a/?period=2020-21&group=england", 13),
+        ("/indicators/", 4),
         ("/compare/?councils=birmingham&councils=coventry", 13),
     ],
 )
