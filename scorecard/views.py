@@ -2,9 +2,11 @@
 the data version, so every server process sees new data on its next request), and renders.
 """
 
+from collections import Counter
 from dataclasses import replace
 
 from django import forms
+from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -95,7 +97,20 @@ def region_overview(request):
     """Heatmap of the group's councils × indicators for a period, with roll-ups."""
     form, year, group = _options(request)
     sections = _group_sections(year, group)
+    directions = _cached(
+        f"overall:{year}:{_group_key(group)}",
+        lambda: data.overall_directions(
+            group, year - 1, year, settings.OVERALL_DIRECTION_TOLERANCE
+        ),
+    )
     if request.GET.get("format") in DOWNLOADS:
+        if request.GET.get("table") == "directions":
+            return _download(
+                request,
+                f"overall-direction-{format_period(year)}",
+                DIRECTIONS_HEADER,
+                _direction_rows(directions, year),
+            )
         return _download(
             request,
             f"scorecard-overview-{format_period(year)}",
@@ -112,6 +127,10 @@ def region_overview(request):
             "group": group,
             "sections": sections,
             "councils": councils,
+            "directions": directions,
+            "direction_counts": Counter(d.result.direction for d in directions),
+            "since": format_period(year - 1),
+            "tolerance": settings.OVERALL_DIRECTION_TOLERANCE,
         },
     )
 
@@ -302,6 +321,39 @@ def _download(request, name, header, rows):
     the same header and rows whichever the format."""
     fmt = request.GET["format"]
     return DOWNLOADS[fmt](f"{name}.{fmt}", header, rows)
+
+
+DIRECTIONS_HEADER = [
+    "from_period",
+    "to_period",
+    "cassr_code",
+    "ons_code",
+    "council",
+    "overall_direction",
+    "mean_percentile_rank_from",
+    "mean_percentile_rank_to",
+    "change",
+    "measures_compared",
+    "measures",
+]
+
+
+def _direction_rows(directions, year):
+    for found in directions:
+        result = found.result
+        yield [
+            format_period(year - 1),
+            format_period(year),
+            found.council.cassr_code,
+            found.council.ons_code,
+            found.council.name,
+            result.direction,
+            result.mean_start,
+            result.mean_end,
+            result.change,
+            len(found.measures),
+            " ".join(found.measures),
+        ]
 
 
 def _results_rows(results, council_id=None):

@@ -122,8 +122,8 @@ def test_csv_export_has_a_bom_and_neutralised_text(client):
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        ("/?period=2022-23", 11),
-        ("/?period=2017-18", 11),
+        ("/?period=2022-23", 22),
+        ("/?period=2017-18", 22),
         ("/councils/birmingham/?period=2022-23", 13),
         ("/councils/leeds/?period=2024-25", 13),
         ("/indicators/3d2a/?period=2022-23", 14),
@@ -146,3 +146,25 @@ def test_a_warm_page_is_served_from_the_cache_with_one_query(client, django_asse
     assert warm.status_code == 200
     assert warm.content == cold.content
     assert warm["Content-Type"] == cold["Content-Type"]
+
+
+def test_the_overview_counts_rag_ratings_and_gives_each_councils_overall_direction(client):
+    html = client.get("/?period=2024-25").content.decode()
+    assert "2 green, 12 amber" in html  # Care Act readiness, as the regional account says
+    assert "Overall direction of travel since 2023-24" in html
+    rows = csv_rows(client.get("/?period=2024-25&table=directions&format=csv"))
+    assert len(rows) == 14
+    assert {row["from_period"] for row in rows} == {"2023-24"}
+    counts = {
+        d: sum(row["overall_direction"] == d for row in rows)
+        for d in ("positive", "static", "negative")
+    }
+    assert sum(counts.values()) == 14
+    assert (
+        f"{counts['positive']} councils with a positive direction of travel, "
+        f"{counts['static']} static and {counts['negative']} negative" in html
+    )
+    for row in rows:
+        change = float(row["mean_percentile_rank_to"]) - float(row["mean_percentile_rank_from"])
+        expected = "positive" if change > 0.02 else "negative" if change < -0.02 else "static"
+        assert row["overall_direction"] == expected, row["council"]

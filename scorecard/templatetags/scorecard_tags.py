@@ -4,7 +4,7 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
 from indicators.periods import format_period
-from scorecard import charts, stats
+from scorecard import charts, data, stats
 
 register = template.Library()
 
@@ -13,6 +13,8 @@ ARROWS = {
     stats.WORSENING: ("▼", "Worsening"),
     stats.STATIC: ("►", "Static"),
     stats.NOT_COMPARABLE: ("–", "Not comparable"),
+    stats.POSITIVE: ("▲", "Positive"),
+    stats.NEGATIVE: ("▼", "Negative"),
 }
 
 
@@ -65,4 +67,12 @@ def sparkline(trend, decimals=1):
     years = sorted(trend)
     return charts.sparkline_svg(
         [trend[y] for y in years], labels=[format_period(y) for y in years], decimals=decimals
+    )
+
+
+@register.simple_tag
+def category_summary(result):
+    """ "2 green, 12 amber": the group's councils per category of a qualitative measure."""
+    return ", ".join(
+        f"{count} {category}" for category, count in data.category_counts(result).items()
     )
