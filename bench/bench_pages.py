@@ -222,6 +222,7 @@ def _edits(base: str):
     from django.test import Client
 
     from indicators.models import Value
+    from tests.admin_forms import admin_form_data
 
     value = Value.objects.get(
         area__name="Birmingham", indicator__code="3D(2a)", period__year=2024, period__quarter=None
@@ -235,7 +236,7 @@ def _edits(base: str):
     saves = []
     for edit in range(1, EDITS + 2):
         new = original if edit > EDITS else round(original + edit / 10, 1)
-        form = _form_data(editor.get(url))
+        form = admin_form_data(editor.get(url))
         form["outcome"] = str(new)
         started = time.perf_counter()
         response = editor.post(url, form)
@@ -252,19 +253,6 @@ def _edits(base: str):
         for path in NOT_WARMED:
             cold[path].append(_get(base + path)[0])
     return first, cold, saves
-
-
-def _form_data(response) -> dict:
-    data = {}
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        forms += [inline.formset.management_form, *inline.formset.forms]
-    for form in forms:
-        for name in form.fields:
-            value = form[name].value()
-            if value is not None:
-                data[form.add_prefix(name)] = value
-    return data
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from indicators.models import Value
 from scorecard import pagecache
+from tests.admin_forms import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -26,20 +27,6 @@ def birmingham_direct_payments():
     return Value.objects.get(
         area__name="Birmingham", indicator__code="3D(2a)", period__year=2024, period__quarter=None
     )
-
-
-def admin_form_data(response):
-    """What the admin change form would post back as it stands."""
-    data = {}
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        forms += [inline.formset.management_form, *inline.formset.forms]
-    for form in forms:
-        for name in form.fields:
-            value = form[name].value()
-            if value is not None:
-                data[form.add_prefix(name)] = value
-    return data
 
 
 def test_the_same_options_in_any_order_are_the_same_page():
