@@ -1,20 +1,22 @@
 """Plotly figures and small SVG trend lines, built from plain rows: no database here.
 
-A page passes each figure to the browser as JSON (`to_json` in `{{ …|json_script }}`), where
-static/js/charts.js draws it; `templates/includes/chart.html` shows a `Chart` with its title,
-a one-line summary and the table behind it, so nothing is said by the chart alone.
+A figure is a plain dict in plotly.js's JSON schema (`{"data": [traces], "layout": {...}}`),
+not a `plotly.graph_objects.Figure`: a page only passes it to the browser as JSON
+(`{{ …|json_script }}`), where static/js/charts.js draws it, and plotly.py's validation of
+every property took 15–95 ms a page. tests/test_charts.py checks the figures against plotly's
+schema instead. Numbers go through `_number`, so a figure is plain JSON (NaN counts as
+missing). `templates/includes/chart.html` shows a `Chart` with its title, a one-line summary
+and the table behind it, so nothing is said by the chart alone.
 
 Colours are the Okabe–Ito palette, which stays distinguishable with the common colour-vision
 deficiencies, and never carry meaning alone: quartile bands are also named in the legend, the
 hover text and beside each bar; reference lines differ by dash as well as by name.
 """
 
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -56,7 +58,7 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, s
 @dataclass(frozen=True)
 class Chart:
     """A figure as a page shows it (`includes/chart.html`): `id` names the JSON script
-    element, `figure` is `to_json(...)`, and `header` and `rows` are the table behind it."""
+    element, `figure` is a figure dict, and `header` and `rows` are the table behind it."""
 
     id: str
     title: str
@@ -66,9 +68,12 @@ class Chart:
     rows: Sequence[Sequence]
 
 
-def to_json(fig: go.Figure) -> dict:
-    """The figure as plain JSON types for `json_script` (NaN becomes null)."""
-    return json.loads(fig.to_json())
+def _number(value) -> float | None:
+    """A value as a plain float for JSON, None when missing or not finite."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def band_word(band: int | None) -> str:
@@ -77,7 +82,8 @@ def band_word(band: int | None) -> str:
 
 def _layout(title: str, **extra) -> dict:
     return {
-        "template": "none",
+        # plotly.py's "none" template as it serialises it: plotly.js's own defaults.
+        "template": {"data": {"scatter": [{"type": "scatter"}]}},
         "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 18}},
         "font": {"family": FONT, "color": TEXT, "size": 14},
         "paper_bgcolor": "#FFFFFF",
@@ -93,7 +99,8 @@ def _layout(title: str, **extra) -> dict:
             "yref": "container",
         },
         "hoverlabel": {"font": {"family": FONT}},
-        **extra,
+        # No empty list of shapes or annotations, as plotly.py would leave it out.
+        **{key: value for key, value in extra.items() if value != []},
     }
 
 
@@ -110,7 +117,7 @@ def ranked_bar(
     *,
     axis_title: str = "",
     decimals: int = 1,
-) -> go.Figure:
+) -> dict:
     """Horizontal bars of the group's councils, in the order given (best first).
 
     Each row is a mapping with `name`, `value` (None: no bar; the table behind the chart says
@@ -120,7 +127,8 @@ def ranked_bar(
     (England, the region), drawn as vertical lines that differ by dash and are named in the
     legend with their value.
     """
-    rows = [row for row in rows if row.get("value") is not None]
+    rows = [{**row, "value": _number(row.get("value"))} for row in rows]
+    rows = [row for row in rows if row["value"] is not None]
     names = [row["name"] for row in rows]
     traces = []
     for band in (1, 2, 3, 4, None):
@@ -130,29 +138,32 @@ def ranked_bar(
         word = band_word(band)
         labels = [row.get("label") or _format(row["value"], decimals) for row in members]
         traces.append(
-            go.Bar(
-                x=[row["value"] for row in members],
-                y=[row["name"] for row in members],
-                orientation="h",
-                name=f"{band} {word}" if band else word,
-                marker={"color": BAND_COLOURS[band], "line": {"color": TEXT, "width": 1}},
-                text=[f"{label} · {word}" for label in labels],
-                textposition="outside",
-                cliponaxis=False,
-                hovertemplate=f"%{{y}}: %{{text}} (national quartile band {band or '–'})"
+            {
+                "type": "bar",
+                "x": [row["value"] for row in members],
+                "y": [row["name"] for row in members],
+                "orientation": "h",
+                "name": f"{band} {word}" if band else word,
+                "marker": {"color": BAND_COLOURS[band], "line": {"color": TEXT, "width": 1}},
+                "text": [f"{label} · {word}" for label in labels],
+                "textposition": "outside",
+                "cliponaxis": False,
+                "hovertemplate": f"%{{y}}: %{{text}} (national quartile band {band or '–'})"
                 "<extra></extra>",
-            )
+            }
         )
     shapes = []
-    for i, line in enumerate(r for r in reference_lines if r.get("value") is not None):
-        label = line.get("label") or _format(line["value"], decimals)
+    drawn = [line for line in reference_lines if _number(line.get("value")) is not None]
+    for i, line in enumerate(drawn):
+        value = _number(line["value"])
+        label = line.get("label") or _format(value, decimals)
         shapes.append(
             {
                 "type": "line",
                 "xref": "x",
                 "yref": "paper",
-                "x0": line["value"],
-                "x1": line["value"],
+                "x0": value,
+                "x1": value,
                 "y0": 0,
                 "y1": 1,
                 "line": {"color": TEXT, "width": 2, "dash": REFERENCE_DASHES[i % 4]},
@@ -160,9 +171,9 @@ def ranked_bar(
                 "name": f"{line['name']} {label}",
             }
         )
-    return go.Figure(
-        traces,
-        _layout(
+    return {
+        "data": traces,
+        "layout": _layout(
             title,
             height=max(320, 180 + 28 * len(names)),
             barmode="overlay",
@@ -181,7 +192,7 @@ def ranked_bar(
                 "automargin": True,
             },
         ),
-    )
+    }
 
 
 def distribution(
@@ -191,62 +202,66 @@ def distribution(
     *,
     highlight_name: str = "Comparator group",
     axis_title: str = "",
-) -> go.Figure:
-    """Every council nationally (`all_values`: name -> value, None left out) as a box with
-    its points: the `highlighted` councils as larger orange diamonds with their own legend
-    entry, so the group stands out by shape and name as well as colour, the others as small
-    grey circles."""
-    present = {name: v for name, v in all_values.items() if v is not None}
+) -> dict:
+    """Every council nationally (`all_values`: name -> value, None or NaN left out) as a box
+    with its points: the `highlighted` councils as larger orange diamonds with their own
+    legend entry, so the group stands out by shape and name as well as colour, the others as
+    small grey circles."""
+    numbers = {name: _number(v) for name, v in all_values.items()}
+    present = {name: v for name, v in numbers.items() if v is not None}
     chosen = set(highlighted)
     others = {name: v for name, v in present.items() if name not in chosen}
     group = {name: v for name, v in present.items() if name in chosen}
     row = "All councils"
-    box = go.Box(
-        x=list(present.values()),
-        y=[row] * len(present),
-        orientation="h",
-        name=f"All councils in England ({len(present)})",
-        boxpoints=False,
-        fillcolor="rgba(0,0,0,0)",
-        line={"color": TEXT, "width": 1.5},
-        hoverinfo="skip",
-    )
+    box = {
+        "type": "box",
+        "x": list(present.values()),
+        "y": [row] * len(present),
+        "orientation": "h",
+        "name": f"All councils in England ({len(present)})",
+        "boxpoints": False,
+        "fillcolor": "rgba(0,0,0,0)",
+        "line": {"color": TEXT, "width": 1.5},
+        "hoverinfo": "skip",
+    }
     points = [
-        go.Scatter(
-            x=list(others.values()),
-            y=[row] * len(others),
-            mode="markers",
-            name="Other councils",
-            text=list(others),
-            marker={"color": MUTED, "size": 7, "symbol": "circle", "opacity": 0.8},
-            hovertemplate="%{text}: %{x}<extra></extra>",
-        ),
-        go.Scatter(
-            x=list(group.values()),
-            y=[row] * len(group),
-            mode="markers",
-            name=f"{highlight_name} ({len(group)})",
-            text=list(group),
-            marker={
+        {
+            "type": "scatter",
+            "x": list(others.values()),
+            "y": [row] * len(others),
+            "mode": "markers",
+            "name": "Other councils",
+            "text": list(others),
+            "marker": {"color": MUTED, "size": 7, "symbol": "circle", "opacity": 0.8},
+            "hovertemplate": "%{text}: %{x}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "x": list(group.values()),
+            "y": [row] * len(group),
+            "mode": "markers",
+            "name": f"{highlight_name} ({len(group)})",
+            "text": list(group),
+            "marker": {
                 "color": OKABE_ITO["orange"],
                 "size": 12,
                 "symbol": "diamond",
                 "line": {"color": TEXT, "width": 1},
             },
-            hovertemplate="%{text}: %{x}<extra></extra>",
-        ),
+            "hovertemplate": "%{text}: %{x}<extra></extra>",
+        },
     ]
     # An empty set of points would still take a legend entry.
-    points = [trace for trace in points if trace.x]
-    return go.Figure(
-        [box, *points],
-        _layout(
+    points = [trace for trace in points if trace["x"]]
+    return {
+        "data": [box, *points],
+        "layout": _layout(
             title,
             height=320,
             xaxis={"title": {"text": axis_title}, "gridcolor": "#E5E5E5", "automargin": True},
             yaxis={"visible": False},
         ),
-    )
+    }
 
 
 def trend_lines(
@@ -256,7 +271,7 @@ def trend_lines(
     *,
     highlighted: Iterable[str] = (),
     axis_title: str = "",
-) -> go.Figure:
+) -> dict:
     """One line per council over periods (`series_by_council`: name -> period label ->
     value; None or a missing period leaves a gap). A line never joins across a series break:
     before each period in `breaks` (the first not comparable with earlier ones) a None point
@@ -273,23 +288,24 @@ def trend_lines(
                 xs.append(period)
                 ys.append(None)
             xs.append(period)
-            ys.append(series.get(period))
+            ys.append(_number(series.get(period)))
         muted = bool(chosen) and name not in chosen
         traces.append(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                name=name,
-                mode="lines+markers",
-                connectgaps=False,
-                line={
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "name": name,
+                "mode": "lines+markers",
+                "connectgaps": False,
+                "line": {
                     "color": MUTED if muted else LINE_COLOURS[i % len(LINE_COLOURS)],
                     "width": 1.5 if muted else 2.5,
                     "dash": LINE_DASHES[(i // len(LINE_COLOURS)) % len(LINE_DASHES)],
                 },
-                marker={"size": 5 if muted else 7},
-                hovertemplate="%{fullData.name}, %{x}: %{y}<extra></extra>",
-            )
+                "marker": {"size": 5 if muted else 7},
+                "hovertemplate": "%{fullData.name}, %{x}: %{y}<extra></extra>",
+            }
         )
     shapes, annotations = [], []
     for period in sorted(breaks & set(periods)):
@@ -320,9 +336,9 @@ def trend_lines(
                 "font": {"size": 12},
             }
         )
-    return go.Figure(
-        traces,
-        _layout(
+    return {
+        "data": traces,
+        "layout": _layout(
             title,
             height=500,
             margin={"l": 10, "r": 20, "t": 70, "b": 160},  # a legend of up to 14 councils
@@ -336,7 +352,7 @@ def trend_lines(
             },
             yaxis={"title": {"text": axis_title}, "gridcolor": "#E5E5E5", "automargin": True},
         ),
-    )
+    }
 
 
 def sparkline_svg(
@@ -443,9 +459,7 @@ def indicator_figures(result) -> list[Chart]:
                 id=f"chart-ranked-{info.slug}",
                 title=title,
                 summary=summary,
-                figure=to_json(
-                    ranked_bar(bars, title, references, axis_title=info.unit, decimals=decimals)
-                ),
+                figure=ranked_bar(bars, title, references, axis_title=info.unit, decimals=decimals),
                 header=["Group rank", "Council", "Value", "National quartile"],
                 rows=[
                     [
@@ -478,7 +492,7 @@ def indicator_figures(result) -> list[Chart]:
                 id=f"chart-trend-{info.slug}",
                 title=title,
                 summary=summary,
-                figure=to_json(trend_lines(series, breaks, title, axis_title=info.unit)),
+                figure=trend_lines(series, breaks, title, axis_title=info.unit),
                 header=["Council", *periods],
                 rows=[
                     [name, *(_format(values.get(p), decimals) or "No value" for p in periods)]
@@ -528,7 +542,7 @@ def _national_chart(result, heading: str) -> Chart:
         id=f"chart-national-{info.slug}",
         title=title,
         summary=summary,
-        figure=to_json(figure),
+        figure=figure,
         header=header,
         rows=rows,
     )

@@ -1,9 +1,15 @@
-"""Chart builders: plain rows in, Plotly figures (and SVG) out, no database."""
+"""Chart builders: plain rows in, Plotly figures as plain dicts (and SVG) out, no database."""
 
 import json
 import math
 import re
+from decimal import Decimal
 from types import SimpleNamespace
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
 
 from scorecard import charts, data, stats
 
@@ -18,8 +24,16 @@ ROWS = [
 REFERENCES = [{"name": "England", "value": 26.2}, {"name": "West Midlands", "value": 28.0}]
 
 
+def assert_plotly_accepts(figure: dict) -> None:
+    """plotly.py validates every property of the figure against the schema of the plotly.js
+    it ships (the one the site serves), and gives back the same figure: nothing unknown,
+    misspelt, dropped or converted. The pages skip this check; the tests make it."""
+    json.dumps(figure, allow_nan=False)
+    assert go.Figure(figure).to_plotly_json() == figure
+
+
 def title(figure) -> str:
-    return charts.to_json(figure)["layout"]["title"]["text"]
+    return figure["layout"]["title"]["text"]
 
 
 def test_every_figure_has_its_title():
@@ -29,7 +43,7 @@ def test_every_figure_has_its_title():
 
 
 def test_ranked_bars_keep_the_order_given_and_name_the_band_in_words():
-    figure = charts.to_json(charts.ranked_bar(ROWS, "Direct payments", REFERENCES))
+    figure = charts.ranked_bar(ROWS, "Direct payments", REFERENCES)
 
     assert figure["layout"]["yaxis"]["categoryarray"] == [r["name"] for r in ROWS[:5]]
     assert figure["layout"]["yaxis"]["autorange"] == "reversed"  # the first row on top
@@ -41,16 +55,14 @@ def test_ranked_bars_keep_the_order_given_and_name_the_band_in_words():
 
 
 def test_ranked_bars_leave_out_councils_without_a_value():
-    figure = charts.to_json(charts.ranked_bar(ROWS, "Direct payments"))
+    figure = charts.ranked_bar(ROWS, "Direct payments")
 
     names = [name for trace in figure["data"] for name in trace["y"]]
     assert "Sandwell" not in names and len(names) == 5
 
 
 def test_reference_lines_are_named_with_their_value_and_differ_by_dash():
-    shapes = charts.to_json(charts.ranked_bar(ROWS, "Direct payments", REFERENCES))["layout"][
-        "shapes"
-    ]
+    shapes = charts.ranked_bar(ROWS, "Direct payments", REFERENCES)["layout"]["shapes"]
 
     assert [s["name"] for s in shapes] == ["England 26.2", "West Midlands 28.0"]
     assert [s["x0"] for s in shapes] == [26.2, 28.0]
@@ -61,7 +73,7 @@ def test_reference_lines_are_named_with_their_value_and_differ_by_dash():
 def test_the_distribution_shows_every_council_and_marks_the_group_by_shape():
     values = {"A": 1.0, "B": 2.0, "C": 3.0, "D": None, "E": 5.0}
 
-    figure = charts.to_json(charts.distribution(values, ["B", "E"], "Spread"))
+    figure = charts.distribution(values, ["B", "E"], "Spread")
 
     box, others, group = figure["data"]
     assert sorted(box["x"]) == [1.0, 2.0, 3.0, 5.0]
@@ -73,7 +85,7 @@ def test_the_distribution_shows_every_council_and_marks_the_group_by_shape():
 def test_trend_lines_break_at_a_series_break():
     series = {"Birmingham": {"2022-23": 38.2, "2023-24": 39.1, "2024-25": 30.0}}
 
-    figure = charts.to_json(charts.trend_lines(series, ["2024-25"], "Trend"))
+    figure = charts.trend_lines(series, ["2024-25"], "Trend")
 
     line = figure["data"][0]
     assert line["y"] == [38.2, 39.1, None, 30.0]
@@ -85,7 +97,7 @@ def test_trend_lines_break_at_a_series_break():
 def test_trend_lines_leave_a_gap_for_a_missing_period_and_ignore_a_break_at_the_start():
     series = {"A": {"2019-20": 1.0, "2021-22": 3.0}, "B": {"2020-21": 2.0}}
 
-    figure = charts.to_json(charts.trend_lines(series, ["2019-20"], "Trend"))
+    figure = charts.trend_lines(series, ["2019-20"], "Trend")
 
     a, b = figure["data"]
     assert a["y"] == [1.0, None, 3.0]
@@ -93,10 +105,55 @@ def test_trend_lines_leave_a_gap_for_a_missing_period_and_ignore_a_break_at_the_
     assert not figure["layout"].get("shapes")
 
 
-def test_figures_are_plain_json():
-    figure = charts.to_json(charts.distribution({"A": math.nan, "B": 1.0}, [], "Spread"))
+FIGURES = {
+    "ranked bars with reference lines": charts.ranked_bar(ROWS, "Direct payments", REFERENCES),
+    "ranked bars alone": charts.ranked_bar(ROWS[:1], "Direct payments"),
+    "distribution with the group marked": charts.distribution(
+        {"A": 1.0, "B": 2.0, "C": 3.0}, ["B"], "Spread", highlight_name="WM", axis_title="%"
+    ),
+    "distribution with no group": charts.distribution({"A": 1.0}, [], "Spread"),
+    "trend lines across a break": charts.trend_lines(
+        {"A": {"2022-23": 1.0, "2023-24": 2.0}, "B": {"2023-24": 3.0}},
+        ["2023-24"],
+        "Trend",
+        highlighted=["A"],
+        axis_title="%",
+    ),
+}
 
-    json.dumps(figure, allow_nan=False)
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_every_figure_is_one_plotly_accepts_unchanged(name):
+    assert_plotly_accepts(FIGURES[name])
+
+
+def test_figures_use_plotlys_none_template_not_its_default_styling():
+    for figure in FIGURES.values():
+        assert figure["layout"]["template"] == pio.templates["none"].to_plotly_json()
+
+
+def test_figures_are_plain_json_with_nan_and_other_number_types_as_missing_or_float():
+    values = {"A": math.nan, "B": np.float32(1.5), "C": Decimal("2.5"), "D": 3}
+
+    spread = charts.distribution(values, ["C"], "Spread")
+    bars = charts.ranked_bar(
+        [{"name": name, "value": v, "band": 1} for name, v in values.items()],
+        "Bars",
+        [{"name": "England", "value": math.nan}, {"name": "Region", "value": Decimal("2")}],
+    )
+    trend = charts.trend_lines({"A": {"2022-23": math.inf, "2023-24": np.float64(2.0)}}, [], "T")
+
+    box, others, group = spread["data"]
+    assert box["x"] == [1.5, 2.5, 3.0] and box["name"] == "All councils in England (3)"
+    assert others["text"] == ["B", "D"] and group["text"] == ["C"]
+    assert bars["data"][0]["y"] == ["B", "C", "D"]
+    assert [shape["name"] for shape in bars["layout"]["shapes"]] == ["Region 2.0"]
+    assert trend["data"][0]["y"] == [None, 2.0]
+    shape, point = bars["layout"]["shapes"][0], trend["data"][0]["y"][1]
+    numbers = [*box["x"], *bars["data"][0]["x"], shape["x0"], point]
+    assert all(type(n) is float for n in numbers)
+    for figure in (spread, bars, trend):
+        assert_plotly_accepts(figure)
 
 
 def test_a_sparkline_has_gaps_for_missing_values_and_a_readable_label():
@@ -178,6 +235,12 @@ def test_the_indicator_page_gets_a_ranked_chart_and_a_trend_each_with_its_table(
     assert trend.header == ["Council", "2023-24", "2024-25"]
     assert "Series break in 2024-25" in trend.summary
     assert trend.figure["data"][0]["y"] == [38.2, None, 39.1]
+    assert [s["name"] for s in ranked.figure["layout"]["shapes"]] == [
+        "England 24.5",
+        "West Midlands 25.7",
+    ]
+    assert_plotly_accepts(ranked.figure)
+    assert_plotly_accepts(trend.figure)
 
 
 def _national_result(values: dict[str, float | None], members: list[str]):
@@ -243,6 +306,7 @@ def test_the_indicator_page_shows_every_council_nationally_with_the_group_marked
     assert group["name"] == "West Midlands ADASS (3)"  # named in the legend, not only coloured
     assert group["marker"]["symbol"] == "diamond" != others["marker"]["symbol"]
     assert group["marker"]["color"] in charts.OKABE_ITO.values()
+    assert_plotly_accepts(chart.figure)
 
 
 def test_the_national_chart_marks_no_council_when_the_group_is_every_council():
