@@ -131,3 +131,17 @@ def test_a_command_that_changes_the_data_warms_a_shared_cache(
     out = io.StringIO()
     call_command("load_demo", stdout=out)  # nothing to change, nothing to warm
     assert "pages:" not in out.getvalue()
+
+
+def test_a_bulk_delete_in_the_admin_warms_the_pages_once_it_has_been_answered(
+    admin_client, client, django_assert_num_queries
+):
+    walsall_bcf = Value.objects.filter(indicator__code="WM-BCF", area__name="Walsall").first()
+    response = admin_client.post(
+        "/admin/indicators/value/",
+        {"action": "delete_selected", "_selected_action": [walsall_bcf.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Value.objects.filter(pk=walsall_bcf.pk).exists()
+    with django_assert_num_queries(1):
+        assert client.get("/councils/walsall/").status_code == 200
