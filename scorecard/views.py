@@ -1,5 +1,7 @@
 """The scorecard pages. Each view reads the request, asks `data` for plain rows (cached under
 the data version, so every server process sees new data on its next request), and renders.
+Public pages are also cached whole (`pagecache.cached_page`), so a view runs only on a page's
+first request after a change that the writer did not warm.
 """
 
 from collections import Counter
@@ -18,9 +20,7 @@ from indicators.periods import format_period, parse_period
 from scorecard import charts, data, pagecache, tables
 from scorecard.exports import csv_response, table_rows, xlsx_response
 from scorecard.filters import CouncilFilter
-from scorecard.pagecache import cached_page
-
-CACHE_SECONDS = 24 * 3600
+from scorecard.pagecache import CACHE_SECONDS, cached_page
 
 
 def _cached(key: str, build):
