@@ -8,6 +8,7 @@ without touching the database again.
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
@@ -583,34 +584,40 @@ class CouncilDirection:
 
 
 def overall_directions(
-    group: ComparatorGroup | None, start: int, end: int, tolerance: float
+    at_start: dict[int, IndicatorResult], at_end: dict[int, IndicatorResult], tolerance: float
 ) -> list[CouncilDirection]:
-    """The regional account's overall direction of travel of each council from `start` to
-    `end`: its mean national percentile rank over the ASCOF measures it has at both ends with
-    no series break between them (see `stats.overall_direction`)."""
-    infos = [
-        info
-        for info in indicators(Source.ASCOF)
-        if info.is_numeric and not any(start < year <= end for year in info.breaks)
-    ]
-    at_start = benchmarks(start, group, infos)
-    at_end = benchmarks(end, group, infos)
-    codes = {info.id: info.code for info in infos}
+    """The regional account's overall direction of travel of each council between two
+    periods, from `benchmarks` for the group at each end: its mean national percentile rank
+    over the ASCOF measures it has at both ends with no series break between them (see
+    `stats.overall_direction`)."""
+    if not at_end:
+        return []
+    end = next(iter(at_end.values())).year
+    measures = {
+        pk: result.indicator.code
+        for pk, result in at_end.items()
+        if pk in at_start
+        and result.indicator.source == Source.ASCOF
+        and result.indicator.is_numeric
+        and not any(at_start[pk].year < year <= end for year in result.indicator.breaks)
+    }
     directions = []
-    for row in next(iter(at_end.values())).rows if at_end else []:
+    for row in next(iter(at_end.values())).rows:
         council = row.council.id
-        p_start = _percentiles(at_start, council)
-        p_end = _percentiles(at_end, council)
+        p_start = _percentiles(at_start, measures, council)
+        p_end = _percentiles(at_end, measures, council)
         result = stats.overall_direction(p_start, p_end, tolerance)
         directions.append(
-            CouncilDirection(row.council, result, [codes[pk] for pk in result.measures])
+            CouncilDirection(row.council, result, [measures[pk] for pk in result.measures])
         )
     return sorted(directions, key=lambda d: d.council.name)
 
 
-def _percentiles(results: dict[int, IndicatorResult], council: int) -> dict[int, float | None]:
+def _percentiles(
+    results: dict[int, IndicatorResult], measures: Iterable[int], council: int
+) -> dict[int, float | None]:
     found = {}
-    for pk, result in results.items():
-        row = result.row_for(council)
+    for pk in measures:
+        row = results[pk].row_for(council)
         found[pk] = row.national.percentile if row and row.national else None
     return found

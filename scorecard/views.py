@@ -97,25 +97,28 @@ def region_overview(request):
     """Heatmap of the group's councils × indicators for a period, with roll-ups."""
     form, year, group = _options(request)
     sections = _group_sections(year, group)
-    directions = _cached(
-        f"overall:{year}:{_group_key(group)}",
-        lambda: data.overall_directions(
-            group, year - 1, year, settings.OVERALL_DIRECTION_TOLERANCE
-        ),
-    )
-    if request.GET.get("format") in DOWNLOADS:
-        if request.GET.get("table") == "directions":
-            return _download(
-                request,
-                f"overall-direction-{format_period(year)}",
-                DIRECTIONS_HEADER,
-                _direction_rows(directions, year),
-            )
+    download = request.GET.get("format") in DOWNLOADS
+    if download and request.GET.get("table") != "directions":
         return _download(
             request,
             f"scorecard-overview-{format_period(year)}",
             CSV_HEADER,
             _results_rows([r for section in sections for r in section.results]),
+        )
+    directions = _cached(
+        f"overall:{year}:{_group_key(group)}",
+        lambda: data.overall_directions(
+            _group_results(year - 1, group),
+            _group_results(year, group),
+            settings.OVERALL_DIRECTION_TOLERANCE,
+        ),
+    )
+    if download:
+        return _download(
+            request,
+            f"overall-direction-{format_period(year)}",
+            DIRECTIONS_HEADER,
+            _direction_rows(directions, year),
         )
     councils = sorted((row.council for row in _first_rows(sections)), key=lambda c: c.name)
     return render(
