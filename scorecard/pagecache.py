@@ -57,11 +57,11 @@ def token(read: tuple[int, "datetime.datetime | None"] | None = None) -> str:
     return f"{number}.{changed_at.timestamp() if changed_at else 0}"
 
 
-def page_key(version: str, path: str, query: list[tuple[str, str]]) -> str:
-    """The same page for the same path and options, whatever order the query string has
-    (every value of a repeated option counts: `?councils=a&councils=b`)."""
+def page_key(stamp: str, path: str, query: list[tuple[str, str]]) -> str:
+    """The same page for the same data version (`token`), path and options, whatever order
+    the query string has (every value of a repeated option counts: `?councils=a&councils=b`)."""
     canonical = f"{path}?{urlencode(sorted(query))}"
-    return f"page:{version}:{hashlib.sha256(canonical.encode()).hexdigest()}"
+    return f"page:{stamp}:{hashlib.sha256(canonical.encode()).hexdigest()}"
 
 
 # The data version a page is being built for, so that it is read once per request.
@@ -152,7 +152,8 @@ def cache_is_shared() -> bool:
 
 def warm_if_changed() -> None:
     """Warm the default pages if this request changed the data. Call it inside the transaction
-    that made the change, so the pages are ready the moment it commits (the admin does)."""
+    that made the change, so the pages are ready the moment it commits (the admin does); other
+    requests that change the data call it once they have been answered."""
     if data_changed.get():
         warm()
 
@@ -192,8 +193,7 @@ def _request_started(**kwargs):
 
 
 def _request_finished(**kwargs):
-    if data_changed.get():
-        warm()
+    warm_if_changed()
 
 
 def connect():
