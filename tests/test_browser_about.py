@@ -33,8 +33,8 @@ def test_the_stylesheet_and_plotly_js_are_served_by_the_site(page, live_url):
     page.goto(f"{live_url}/about/")
 
     stylesheet = page.request.get(f"{live_url}/static/css/scorecard.css")
-    plotly = page.request.get(f"{live_url}/static/vendor/plotly.min.js")
+    plotly = page.request.get(f"{live_url}/static/vendor/plotly-cartesian.min.js")
     assert stylesheet.ok and plotly.ok
-    assert "plotly.js v" in plotly.text()[:200]
+    assert "plotly.js (cartesian - minified) v" in plotly.text()[:200]
     skip_link = page.get_by_role("link", name="Skip to main content")
     assert skip_link.evaluate("link => getComputedStyle(link).position") == "absolute"
