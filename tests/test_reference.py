@@ -1,3 +1,4 @@
+import csv
 from io import StringIO
 from unittest import mock
 
@@ -6,13 +7,15 @@ from django.core.management import call_command
 from django.db.models import Q
 
 from councils.models import Area, AreaKind, ComparatorGroup
-from councils.reference import (
+from councils.reference import load_reference, parse_previous_ons_codes
+from indicators.catalogue import (
+    CATALOGUE_CSV,
     ReferenceDataError,
     check_no_overlaps,
     code_spans,
     indicator_slug,
-    load_reference,
-    parse_previous_ons_codes,
+    load_ascof_indicators,
+    load_indicator_codes,
     start_year,
 )
 from indicators.models import (
@@ -244,6 +247,62 @@ def test_a_catalogue_that_gives_one_code_to_two_measures_at_once_is_refused():
     )
     with pytest.raises(ReferenceDataError, match="1E: 1E for old-1E .* and 1E for 1E"):
         check_no_overlaps(spans)
+
+
+def catalogue_with(tmp_path, *rows: dict[str, str]):
+    """A copy of the shipped measure catalogue with `rows` appended (blank where not given)."""
+    path = tmp_path / "measure_catalogue.csv"
+    with open(CATALOGUE_CSV, newline="", encoding="utf-8-sig") as shipped:
+        text = shipped.read()
+    header = next(csv.reader(StringIO(text)))
+    with open(path, "w", newline="", encoding="utf-8") as copy:
+        copy.write(text)
+        writer = csv.DictWriter(copy, header, restval="", lineterminator="\n")
+        writer.writerows(rows)
+    return path
+
+
+NEW_MEASURE = {
+    "framework": "current",
+    "code_2024_25": "7A",
+    "name": "Proportion of carers supported to stay in paid work",
+    "short_name": "Carers in paid work",
+    "unit": "%",
+    "decimals": "1",
+    "polarity": "higher_is_better",
+    "source": "CLD",
+    "first_year": "2025-26",
+    "multiplier": "100",
+    "objective_2023_24_on": "6 Continuity and quality of care",
+    "scorecard_area": "Outcomes",
+}
+
+
+def test_a_new_catalogue_row_loads_with_its_short_name_and_code_span(reference, tmp_path):
+    path = catalogue_with(tmp_path, NEW_MEASURE)
+
+    assert load_ascof_indicators(path).created == 1
+    assert load_indicator_codes(path).created == 1
+
+    carers = Indicator.objects.get(code="7A")
+    assert (carers.short_name, carers.slug, carers.kind) == (
+        "Carers in paid work",
+        "7a",
+        "percentage",
+    )
+    assert (carers.first_year, carers.objective, carers.position) == (2025, "6", 35)
+    assert code_history("7A") == [("7A", "from 2025-26")]
+    assert indicator_meant_by("7A", 2025) == "7A"
+    again = [load_ascof_indicators(path), load_indicator_codes(path)]
+    assert [counts.changed for counts in again] == [0, 0]
+
+
+def test_a_catalogue_row_without_a_short_name_is_shown_by_its_code(reference, tmp_path):
+    path = catalogue_with(tmp_path, {**NEW_MEASURE, "short_name": ""})
+
+    load_ascof_indicators(path)
+
+    assert Indicator.objects.get(code="7A").short_name == "7A"
 
 
 def test_series_breaks_load_with_the_3d2a_break_in_2024_25(reference):
