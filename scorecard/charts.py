@@ -5,8 +5,10 @@ not a `plotly.graph_objects.Figure`: a page only passes it to the browser as JSO
 (`{{ …|json_script }}`), where static/js/charts.js draws it, and plotly.py's validation of
 every property took 15–95 ms a page. tests/test_charts.py checks the figures against plotly's
 schema instead. Numbers go through `_number`, so a figure is plain JSON (NaN counts as
-missing). `templates/includes/chart.html` shows a `Chart` with its title, a one-line summary
-and the table behind it, so nothing is said by the chart alone.
+missing); every number a reader sees (labels, hover text, summaries, the tables behind the
+charts, sparkline labels) is written by `numbers.format_number`, as on the pages.
+`templates/includes/chart.html` shows a `Chart` with its title, a one-line summary and the
+table behind it, so nothing is said by the chart alone.
 
 Colours are the Okabe–Ito palette, which stays distinguishable with the common colour-vision
 deficiencies, and never carry meaning alone: quartile bands are also named in the legend, the
@@ -22,6 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from indicators.periods import format_period
 from scorecard import stats
+from scorecard.numbers import format_number
 
 OKABE_ITO = {
     "black": "#000000",
@@ -104,12 +107,6 @@ def _layout(title: str, **extra) -> dict:
     }
 
 
-def _format(value: float | None, decimals: int) -> str:
-    if value is None:
-        return ""
-    return f"{stats.round_half_away(value, decimals):,.{decimals}f}"
-
-
 def ranked_bar(
     rows: Iterable[Mapping],
     title: str,
@@ -136,7 +133,7 @@ def ranked_bar(
         if not members:
             continue
         word = band_word(band)
-        labels = [row.get("label") or _format(row["value"], decimals) for row in members]
+        labels = [row.get("label") or format_number(row["value"], decimals) for row in members]
         traces.append(
             {
                 "type": "bar",
@@ -156,7 +153,7 @@ def ranked_bar(
     drawn = [line for line in reference_lines if _number(line.get("value")) is not None]
     for i, line in enumerate(drawn):
         value = _number(line["value"])
-        label = line.get("label") or _format(value, decimals)
+        label = line.get("label") or format_number(value, decimals)
         shapes.append(
             {
                 "type": "line",
@@ -202,11 +199,12 @@ def distribution(
     *,
     highlight_name: str = "Comparator group",
     axis_title: str = "",
+    decimals: int = 1,
 ) -> dict:
     """Every council nationally (`all_values`: name -> value, None or NaN left out) as a box
     with its points: the `highlighted` councils as larger orange diamonds with their own
     legend entry, so the group stands out by shape and name as well as colour, the others as
-    small grey circles."""
+    small grey circles. The hover text gives each value to `decimals`."""
     numbers = {name: _number(v) for name, v in all_values.items()}
     present = {name: v for name, v in numbers.items() if v is not None}
     chosen = set(highlighted)
@@ -232,8 +230,9 @@ def distribution(
             "mode": "markers",
             "name": "Other councils",
             "text": list(others),
+            "customdata": [format_number(v, decimals) for v in others.values()],
             "marker": {"color": MUTED, "size": 7, "symbol": "circle", "opacity": 0.8},
-            "hovertemplate": "%{text}: %{x}<extra></extra>",
+            "hovertemplate": "%{text}: %{customdata}<extra></extra>",
         },
         {
             "type": "scatter",
@@ -242,13 +241,14 @@ def distribution(
             "mode": "markers",
             "name": f"{highlight_name} ({len(group)})",
             "text": list(group),
+            "customdata": [format_number(v, decimals) for v in group.values()],
             "marker": {
                 "color": OKABE_ITO["orange"],
                 "size": 12,
                 "symbol": "diamond",
                 "line": {"color": TEXT, "width": 1},
             },
-            "hovertemplate": "%{text}: %{x}<extra></extra>",
+            "hovertemplate": "%{text}: %{customdata}<extra></extra>",
         },
     ]
     # An empty set of points would still take a legend entry.
@@ -271,12 +271,14 @@ def trend_lines(
     *,
     highlighted: Iterable[str] = (),
     axis_title: str = "",
+    decimals: int = 1,
 ) -> dict:
     """One line per council over periods (`series_by_council`: name -> period label ->
     value; None or a missing period leaves a gap). A line never joins across a series break:
     before each period in `breaks` (the first not comparable with earlier ones) a None point
     is inserted, and a dotted vertical line marks the break. With `highlighted`, those
-    councils are drawn in colour and the rest in grey."""
+    councils are drawn in colour and the rest in grey. The hover text gives each value to
+    `decimals`."""
     breaks = set(breaks)
     chosen = set(highlighted)
     periods = sorted({period for series in series_by_council.values() for period in series})
@@ -298,13 +300,14 @@ def trend_lines(
                 "name": name,
                 "mode": "lines+markers",
                 "connectgaps": False,
+                "customdata": [format_number(y, decimals) for y in ys],
                 "line": {
                     "color": MUTED if muted else LINE_COLOURS[i % len(LINE_COLOURS)],
                     "width": 1.5 if muted else 2.5,
                     "dash": LINE_DASHES[(i // len(LINE_COLOURS)) % len(LINE_DASHES)],
                 },
                 "marker": {"size": 5 if muted else 7},
-                "hovertemplate": "%{fullData.name}, %{x}: %{y}<extra></extra>",
+                "hovertemplate": "%{fullData.name}, %{x}: %{customdata}<extra></extra>",
             }
         )
     shapes, annotations = [], []
@@ -412,7 +415,7 @@ def sparkline_svg(
 
 def _sparkline_label(present, labels, decimals) -> str:
     def say(i: int, v: float) -> str:
-        number = _format(v, decimals) if decimals is not None else f"{v:.10g}"
+        number = format_number(v, decimals) if decimals is not None else f"{v:.10g}"
         return f"{number} in {labels[i]}" if labels else number
 
     (first_i, first_v), (last_i, last_v) = present[0], present[-1]
@@ -438,11 +441,12 @@ def indicator_figures(result) -> list[Chart]:
         ]
         highest = max(valued, key=lambda row: row.cell.outcome)
         lowest = min(valued, key=lambda row: row.cell.outcome)
+        high, low = (format_number(row.cell.outcome, decimals) for row in (highest, lowest))
         summary = " ".join(
             [
-                f"Highest: {highest.council.name} ({_format(highest.cell.outcome, decimals)});",
-                f"lowest: {lowest.council.name} ({_format(lowest.cell.outcome, decimals)}).",
-                *(f"{r['name']}: {_format(r['value'], decimals)}." for r in references),
+                f"Highest: {highest.council.name} ({high});",
+                f"lowest: {lowest.council.name} ({low}).",
+                *(f"{r['name']}: {format_number(r['value'], decimals)}." for r in references),
             ]
         )
         title = f"{heading}: {result.group_name}, {result.period}"
@@ -465,7 +469,7 @@ def indicator_figures(result) -> list[Chart]:
                     [
                         row.group_rank_label,
                         row.council.name,
-                        _format(row.cell.outcome, decimals) or row.cell.status_label,
+                        format_number(row.cell.outcome, decimals) or row.cell.status_label,
                         band_word(row.national.band if row.national else None),
                     ]
                     for row in result.rows
@@ -492,10 +496,10 @@ def indicator_figures(result) -> list[Chart]:
                 id=f"chart-trend-{info.slug}",
                 title=title,
                 summary=summary,
-                figure=trend_lines(series, breaks, title, axis_title=info.unit),
+                figure=trend_lines(series, breaks, title, axis_title=info.unit, decimals=decimals),
                 header=["Council", *periods],
                 rows=[
-                    [name, *(_format(values.get(p), decimals) or "No value" for p in periods)]
+                    [name, *(format_number(values.get(p), decimals) or "No value" for p in periods)]
                     for name, values in series.items()
                 ],
             )
@@ -516,9 +520,9 @@ def _national_chart(result, heading: str) -> Chart:
     national = result.national
     title = f"{heading}: every council in England, {result.period}"
     summary = (
-        f"{len(points)} councils have a value: median {_format(national.median, decimals)}, "
-        f"the middle half from {_format(national.p25, decimals)} "
-        f"to {_format(national.p75, decimals)}."
+        f"{len(points)} councils have a value: median {format_number(national.median, decimals)}, "
+        f"the middle half from {format_number(national.p25, decimals)} "
+        f"to {format_number(national.p75, decimals)}."
     )
     if marked:
         summary += f" The {len(marked)} councils of {result.group_name} are the diamonds."
@@ -528,13 +532,14 @@ def _national_chart(result, heading: str) -> Chart:
         title,
         highlight_name=result.group_name,
         axis_title=info.unit,
+        decimals=decimals,
     )
     header = ["National rank", "Council", "Value"]
     if marked:
         header.append(f"In {result.group_name}")
     rows = []
     for point in points:
-        row = [point.national_rank_label, point.name, _format(point.value, decimals)]
+        row = [point.national_rank_label, point.name, format_number(point.value, decimals)]
         if marked:
             row.append("Yes" if point.name in marked else "No")
         rows.append(row)

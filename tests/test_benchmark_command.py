@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -90,6 +91,20 @@ def test_table_format_is_aligned_and_summarises_the_distribution():
     assert "14th of 151" in text
     assert "median 25.200" in text
     assert "West Midlands region (published): 26.7." in text
+
+
+def test_values_are_printed_as_published_rounded_half_away_from_zero():
+    # The workbook stores 2D(1) for 2024-25 to 2 dp; the publisher shows 1 dp. Liverpool's 60.05
+    # is binary 60.04999…, which Python's own format rounds down to 60.0.
+    text = run("--indicator", "2D(1)", "--period", "2024-25", "--group", "england")
+    cells = {
+        columns[1]: columns[2]
+        for line in text.splitlines()
+        if len(columns := re.split(r"\s{2,}", line.strip())) > 2
+    }
+    assert (cells["Liverpool"], cells["Doncaster"], cells["Walsall"]) == ("60.1", "56.7", "56.4")
+    rows = by_council(run_csv("--indicator", "2D(1)", "--period", "2024-25", "--group", "england"))
+    assert (rows["Liverpool"]["value"], rows["Walsall"]["value"]) == ("60.1", "56.4")
 
 
 def test_table_shows_the_group_aggregate_against_the_published_region():

@@ -105,6 +105,24 @@ def test_trend_lines_leave_a_gap_for_a_missing_period_and_ignore_a_break_at_the_
     assert not figure["layout"].get("shapes")
 
 
+def test_hover_text_gives_values_rounded_half_away_from_zero_to_the_decimals():
+    spread = charts.distribution({"Walsall": 56.37, "Dudley": 27.85}, ["Walsall"], "2D(1)")
+    others, group = spread["data"][1:]
+    assert (group["customdata"], others["customdata"]) == (["56.4"], ["27.9"])
+    assert group["hovertemplate"] == "%{text}: %{customdata}<extra></extra>"
+
+    trend = charts.trend_lines({"A": {"2023-24": 2.675, "2024-25": 0.125}}, [], "T", decimals=2)
+    assert trend["data"][0]["customdata"] == ["2.68", "0.13"]
+    assert "%{customdata}" in trend["data"][0]["hovertemplate"]
+    assert trend["data"][0]["y"] == [2.675, 0.125]  # drawn where it is, shown as published
+
+    bars = charts.ranked_bar([{"name": "A", "value": 2.675, "band": 1}], "Bars", decimals=2)
+    assert bars["data"][0]["text"] == ["2.68 · Upper"]
+    assert "%{text}" in bars["data"][0]["hovertemplate"]
+    assert_plotly_accepts(spread)
+    assert_plotly_accepts(trend)
+
+
 FIGURES = {
     "ranked bars with reference lines": charts.ranked_bar(ROWS, "Direct payments", REFERENCES),
     "ranked bars alone": charts.ranked_bar(ROWS[:1], "Direct payments"),
@@ -166,6 +184,12 @@ def test_a_sparkline_has_gaps_for_missing_values_and_a_readable_label():
     assert svg.count("<polyline") == 2  # two runs either side of the gap
     assert 'aria-label="Trend from 24.4 in 2017-18 to 38.8 in 2024-25"' in svg
     assert 'role="img"' in svg
+
+
+def test_a_sparkline_label_rounds_half_away_from_zero_to_the_decimals():
+    svg = charts.sparkline_svg([56.37, 27.85], labels=["2023-24", "2024-25"], decimals=1)
+
+    assert 'aria-label="Trend from 56.4 in 2023-24 to 27.9 in 2024-25"' in svg
 
 
 def test_a_lone_value_between_gaps_gets_a_dot():

@@ -1,10 +1,10 @@
 """One-line adapters from the pure helpers to templates."""
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
 
 from indicators.periods import format_period
 from scorecard import charts, data, stats
+from scorecard.numbers import format_number
 
 register = template.Library()
 
@@ -20,11 +20,9 @@ ARROWS = {
 
 @register.filter
 def number(value, decimals=1):
-    """A published number to its decimals, with thousands separators; "" when missing."""
-    if value is None:
-        return ""
-    rounded = stats.round_half_away(value, int(decimals))
-    return intcomma(f"{rounded:.{int(decimals)}f}")
+    """A published number to its decimals, rounded half away from zero, with thousands
+    separators; "" when missing (`numbers.format_number`, as the charts and commands show it)."""
+    return format_number(value, int(decimals))
 
 
 @register.filter

@@ -1,7 +1,9 @@
 """`manage.py benchmark`: one indicator in one period, benchmarked for a comparator group.
 
 Every figure comes from `scorecard.data.benchmarks` (and so `scorecard.stats`): this command
-only resolves its arguments and lays the result out as an aligned table or as CSV.
+only resolves its arguments and lays the result out as an aligned table or as CSV, its
+numbers rounded as the pages round them (`scorecard.numbers`): to the indicator's decimals,
+the national quartiles to two more.
 """
 
 import csv
@@ -13,6 +15,7 @@ from councils.models import ComparatorGroup
 from indicators.models import TOTAL, Indicator, IndicatorCode, normalise_code
 from indicators.periods import format_period, parse_period
 from scorecard import data
+from scorecard.numbers import format_number, rounded
 
 CSV_COLUMNS = [
     "cassr_code",
@@ -83,10 +86,6 @@ def resolve_indicator(code: str, year: int) -> Indicator:
 
 def _stable_codes() -> list[str]:
     return list(Indicator.objects.values_list("code", flat=True))
-
-
-def _fmt(value, decimals: int) -> str:
-    return "" if value is None else f"{value:,.{decimals}f}"
 
 
 def _plain(value) -> str:
@@ -168,8 +167,8 @@ class Command(BaseCommand):
                     "cassr_code": row.council.cassr_code,
                     "ons_code": row.council.ons_code,
                     "council": row.council.name,
-                    "value": value,
-                    "value_text": row.cell.text or _fmt(value, decimals),
+                    "value": rounded(value, decimals),
+                    "value_text": row.cell.text or format_number(value, decimals),
                     "status": row.cell.status_label,
                     "national_rank": national.rank if national else None,
                     "national_n": national.n if national and national.rank else None,
@@ -179,15 +178,15 @@ class Command(BaseCommand):
                     "group_quartile": group.band if group else None,
                     "group_rank_label": row.group_rank_label,
                     "direction": row.direction.replace("_", " "),
-                    "previous_value": row.previous_value,
-                    "previous": _fmt(row.previous_value, decimals)
+                    "previous_value": rounded(row.previous_value, decimals),
+                    "previous": format_number(row.previous_value, decimals)
                     + (f" ({format_period(row.previous_year)})" if row.previous_year else ""),
                     "previous_period": format_period(row.previous_year)
                     if row.previous_year
                     else None,
-                    "national_p25": dist.p25,
-                    "national_median": dist.median,
-                    "national_p75": dist.p75,
+                    "national_p25": rounded(dist.p25, decimals + 2),
+                    "national_median": rounded(dist.median, decimals + 2),
+                    "national_p75": rounded(dist.p75, decimals + 2),
                     "indicator": result.indicator.code,
                     "published_code": result.published_code,
                     "period": result.period,
@@ -247,10 +246,13 @@ class Command(BaseCommand):
         decimals = info.decimals
         dist = result.national
         if dist.n:
+            p25, median, p75 = (
+                format_number(q, decimals + 2) for q in (dist.p25, dist.median, dist.p75)
+            )
             out(
-                f"National ({dist.n} councils with a value): p25 {_fmt(dist.p25, decimals + 2)}, "
-                f"median {_fmt(dist.median, decimals + 2)}, p75 {_fmt(dist.p75, decimals + 2)}"
-                f" (min {_fmt(dist.min, decimals)}, max {_fmt(dist.max, decimals)})."
+                f"National ({dist.n} councils with a value): p25 {p25}, median {median}, "
+                f"p75 {p75} (min {format_number(dist.min, decimals)}, "
+                f"max {format_number(dist.max, decimals)})."
             )
         else:
             out("National: no council has a value.")
@@ -262,7 +264,7 @@ class Command(BaseCommand):
         if counts:
             out(f"Councils by status: {counts}.")
         if result.england.has_value:
-            out(f"England (published): {_fmt(result.england.outcome, decimals)}.")
+            out(f"England (published): {format_number(result.england.outcome, decimals)}.")
         aggregate = result.aggregate
         if aggregate is None:
             reason = (
@@ -275,20 +277,20 @@ class Command(BaseCommand):
             out(
                 f"{result.group_name} aggregate (Σnumerator / Σdenominator): "
                 f"{aggregate.numerator_sum:,} / {aggregate.denominator_sum:,} = "
-                f"{_fmt(aggregate.value, decimals)} ({aggregate.n_members} councils)."
+                f"{format_number(aggregate.value, decimals)} ({aggregate.n_members} councils)."
             )
         else:
             out(
-                f"{result.group_name} aggregate: {_fmt(aggregate.value, decimals)} INCOMPLETE: "
-                f"{aggregate.n_missing} of {aggregate.n_members} councils have no numerator or "
-                "denominator, so it covers the others only."
+                f"{result.group_name} aggregate: {format_number(aggregate.value, decimals)} "
+                f"INCOMPLETE: {aggregate.n_missing} of {aggregate.n_members} councils have no "
+                "numerator or denominator, so it covers the others only."
             )
         if result.region_name:
             region = result.region
             if region.has_value:
-                published = _fmt(region.outcome, decimals)
+                published = format_number(region.outcome, decimals)
                 flag = (
-                    f" MISMATCH with our aggregate {_fmt(aggregate.value, decimals)}."
+                    f" MISMATCH with our aggregate {format_number(aggregate.value, decimals)}."
                     if result.aggregate_mismatch
                     else ""
                 )
