@@ -1,11 +1,12 @@
-"""What every page says about its data: when it was last changed, where it comes from, and the
-comparator groups for the group picker.
+"""What every page says about its data: when it was last changed, where it comes from, the
+comparator groups for the group picker, and the overall-direction tolerance the method uses.
 
 Both lookups are lazy, so a page pays only for what its templates show: "data as at" (the
 footer of every page) reuses the data version the page was built for, and the groups cost one
 query where a group picker is shown.
 """
 
+from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from councils.models import ComparatorGroup
@@ -27,11 +28,13 @@ def data_as_at():
 
 def data_status(request):
     """`data_as_at` (a datetime; test it with `{% if data_as_at %}`, as it is lazy),
-    `source_attribution`, `ogl_url`, and `comparator_groups` (dicts of slug, name, is_default,
-    the default group first)."""
+    `source_attribution`, `ogl_url`, `comparator_groups` (dicts of slug, name, is_default,
+    the default group first) and `overall_direction_tolerance` (the setting, as the About page
+    states the method)."""
     return {
         "data_as_at": SimpleLazyObject(data_as_at),
         "source_attribution": SOURCE_ATTRIBUTION,
         "ogl_url": OGL_URL,
         "comparator_groups": ComparatorGroup.objects.values("slug", "name", "is_default"),
+        "overall_direction_tolerance": settings.OVERALL_DIRECTION_TOLERANCE,
     }

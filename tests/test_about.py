@@ -2,6 +2,8 @@
 source and "data as at" in the footer of every page."""
 
 import pytest
+from django.core.cache import cache
+from django.test import override_settings
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
@@ -42,6 +44,23 @@ def test_the_about_page_states_the_method(about):
         "never a mean or median of councils",
     ):
         assert words in about, words
+
+
+@pytest.fixture
+def uncached_pages():
+    """Public pages are cached whole under the data version, whatever the settings: start
+    without them, and leave none rendered with the test's settings behind."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@override_settings(OVERALL_DIRECTION_TOLERANCE=0.05)
+def test_the_about_page_states_the_overall_direction_tolerance_that_is_set(client, uncached_pages):
+    about = client.get("/about/").content.decode()
+
+    assert "rose by more than 0.05, negative if it fell by more than 0.05" in about
+    assert "0.02" not in about
 
 
 def test_the_about_page_gives_the_caveats(about):
