@@ -14,8 +14,4 @@ if [ "${LOAD_ASCOF:-0}" = "1" ]; then
         data/ascof/ascof_2022-23_regions_num_den.csv
 fi
 
-# Render the first pages into the shared cache, so the first visitor does not wait. A page that
-# fails to render is logged; it does not stop the server from starting.
-python manage.py warm_cache || echo "warm_cache failed: pages will be rendered on first request"
-
 exec "$@"

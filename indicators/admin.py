@@ -9,7 +9,6 @@ from indicators.models import (
     Value,
     ValueChange,
 )
-from scorecard.admin import WarmPagesMixin
 
 
 class IndicatorCodeInline(admin.TabularInline):
@@ -24,7 +23,7 @@ class SeriesBreakInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(WarmPagesMixin, admin.ModelAdmin):
+class IndicatorAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "polarity", "source", "scorecard_area", "position"]
     list_filter = ["source", "kind", "polarity", "scorecard_area"]
     search_fields = ["code", "name"]
@@ -33,7 +32,7 @@ class IndicatorAdmin(WarmPagesMixin, admin.ModelAdmin):
 
 
 @admin.register(Period)
-class PeriodAdmin(WarmPagesMixin, admin.ModelAdmin):
+class PeriodAdmin(admin.ModelAdmin):
     list_display = ["label", "year", "quarter"]
 
 
@@ -49,7 +48,7 @@ class ValueChangeInline(admin.TabularInline):
 
 
 @admin.register(Value)
-class ValueAdmin(WarmPagesMixin, admin.ModelAdmin):
+class ValueAdmin(admin.ModelAdmin):
     """Regional leads enter and correct values here; every change is recorded."""
 
     list_display = [

@@ -27,7 +27,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from councils.models import Area, AreaKind
-from scorecard.models import bump_version
 
 from .models import (
     PUBLISHED_FIELDS,
@@ -721,8 +720,6 @@ class Importer:
                 self._merge(path, report, resolved, catalogue)
             if self.dry_run:
                 transaction.set_rollback(True)
-            elif any(report.changed for _, report, _ in parsed):
-                bump_version()
         return [report for _, report, _ in parsed]
 
     def _merge(self, path: Path, report: FileReport, resolved: list[Resolved], catalogue):

@@ -16,6 +16,7 @@ from django.urls import reverse
 from councils.models import Area
 
 from .periods import format_period, parse_period
+from .signals import values_written
 
 
 def normalise_code(code: str) -> str:
@@ -326,12 +327,55 @@ class ImportRun(models.Model):
         return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
 
 
+VALUE_KEY = ("indicator_id", "period_id", "area_id", "disaggregation")
+
+
+def _keys(values) -> list[tuple]:
+    return [tuple(getattr(value, name) for name in VALUE_KEY) for value in values]
+
+
 class ValueQuerySet(models.QuerySet):
+    """Bulk writes announce what they wrote (`indicators.signals.values_written`), as a
+    value's save or delete does through Django's own signals, so nothing that reads values
+    can miss a change, whichever way it was made."""
+
     def councils(self):
         return self.filter(area__kind="council")
 
     def totals(self):
         return self.filter(disaggregation=TOTAL)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        _announce(_keys(created))
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        moved = set(fields) & {"indicator", "period", "area", *VALUE_KEY}
+        before = self._keys_of([o.pk for o in objs]) if moved else []
+        # A plain queryset: its own update() of each batch is announced here, once.
+        plain = models.QuerySet(self.model, using=self.db)
+        updated = plain.bulk_update(objs, fields, *args, **kwargs)
+        _announce(before + _keys(objs))
+        return updated
+
+    def update(self, **kwargs):
+        pks = list(self.values_list("pk", flat=True))
+        keys = self._keys_of(pks)
+        updated = super().update(**kwargs)
+        if set(kwargs) & {"indicator", "period", "area", *VALUE_KEY}:
+            keys += self._keys_of(pks)
+        _announce(keys)
+        return updated
+
+    def _keys_of(self, pks) -> list[tuple]:
+        return list(self.model.objects.filter(pk__in=pks).values_list(*VALUE_KEY))
+
+
+def _announce(keys: list[tuple]) -> None:
+    if keys:
+        values_written.send(sender=Value, keys=keys)
 
 
 class Value(models.Model):

@@ -5,7 +5,6 @@ class ScorecardConfig(AppConfig):
     name = "scorecard"
 
     def ready(self):
-        from scorecard import pagecache, signals
+        from scorecard import freshness
 
-        signals.connect()
-        pagecache.connect()
+        freshness.connect()

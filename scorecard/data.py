@@ -8,10 +8,10 @@ without touching the database again.
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from councils.models import Area, AreaKind, ComparatorGroup
 from indicators.models import (
@@ -26,6 +26,7 @@ from indicators.models import (
 )
 from indicators.periods import format_period
 from scorecard import stats
+from scorecard.models import Standing, Summary
 
 ENGLAND = "england"  # the group of every council, for the CLI and the indicator page
 POLARITY_LABELS = {
@@ -244,7 +245,11 @@ class IndicatorResult:
         return sorted(self.rows, key=lambda row: row.council.name)
 
     def row_for(self, council_id: int) -> CouncilResult | None:
-        return next((row for row in self.rows if row.council.id == council_id), None)
+        return self._by_council.get(council_id)
+
+    @cached_property
+    def _by_council(self) -> dict[int, CouncilResult]:
+        return {row.council.id: row for row in self.rows}
 
 
 # Queries ---------------------------------------------------------------------------------
@@ -324,12 +329,13 @@ def group_by_slug(slug: str | None) -> ComparatorGroup | None:
 
 
 def years_with_data(source: str | None = None) -> list[int]:
-    """Financial years (start years) that hold values, latest last (1 query)."""
-    queryset = Value.objects.filter(period__quarter__isnull=True)
+    """Financial years (start years) that hold annual values, latest last: the years of the
+    stored national summaries, one per indicator and year with a value (1 query)."""
+    queryset = Summary.objects.filter(group__isnull=True)
     if source:
         queryset = queryset.filter(indicator__source=source)
-    # order_by() drops Value's default ordering, which would otherwise defeat distinct().
-    return sorted(queryset.order_by().values_list("period__year", flat=True).distinct())
+    # order_by() drops any default ordering, which would otherwise defeat distinct().
+    return sorted(queryset.order_by().values_list("year", flat=True).distinct())
 
 
 _VALUE_COLUMNS = (
@@ -350,7 +356,12 @@ _VALUE_COLUMNS = (
 )
 
 
-def _cells(queryset) -> dict[tuple[int, int], dict[int, tuple[str, Cell, str]]]:
+def annual_values(disaggregation: str = TOTAL):
+    """The values that are benchmarked: annual, for one breakdown (the total by default)."""
+    return Value.objects.filter(period__quarter__isnull=True, disaggregation=disaggregation)
+
+
+def cells(queryset) -> dict[tuple[int, int], dict[int, tuple[str, Cell, str]]]:
     """(indicator, year) -> area -> (area kind, cell, area name), from one query."""
     found: dict[tuple[int, int], dict[int, tuple[str, Cell, str]]] = defaultdict(dict)
     for row in queryset.values_list(*_VALUE_COLUMNS):
@@ -371,147 +382,107 @@ def _members(group: ComparatorGroup | None, year: int, extra: tuple[int, ...]) -
     ]
 
 
-def benchmarks(
+# Computing results from values: what `scorecard.freshness` stores -----------------------
+
+
+@dataclass
+class UnitResults:
+    """Everything stored for one indicator and year (a unit), worked out from its values."""
+
+    national: stats.BenchmarkTable  # rows empty when councils are not ranked nationally
+    note: str  # why there is no national quartile, if there is none
+    status_counts: dict[str, int]
+    values: dict[int, float | None]  # council -> the number it is ranked on
+    travels: dict[int, tuple[str, int | None, float | None]]  # council -> travel()
+    vs_england: dict[int, str | None]
+    groups: dict[int, tuple[stats.BenchmarkTable, stats.Aggregate | None]]
+
+
+def polarity_of(info: IndicatorInfo) -> str:
+    return info.polarity if info.is_numeric else stats.NO_JUDGEMENT
+
+
+def travel(
+    info: IndicatorInfo, year: int, cell: Cell, earlier: dict[int, Cell]
+) -> tuple[str, int | None, float | None]:
+    """A council's direction of travel into `year`, the year it is compared with and that
+    year's value, from its own earlier cells of the indicator (see `stats.direction`)."""
+    series = {y: _number(c) for y, c in earlier.items() if y < year}
+    series[year] = _number(cell)
+    previous_year = stats.previous_comparable(series, year, set(info.breaks))
+    previous = series.get(previous_year) if previous_year is not None else None
+    direction = stats.direction(
+        series[year], previous, polarity_of(info), info.tolerance_for(cell.margin_of_error)
+    )
+    if info.kind == Kind.RAG:
+        texts = {y: c.text for y, c in earlier.items() if y < year and c.text}
+        previous_year = max(texts, default=None)
+        direction = stats.rag_movement(texts.get(previous_year), cell.text or None)
+    return direction, previous_year, previous
+
+
+def compute_unit(
+    info: IndicatorInfo,
     year: int,
-    group: ComparatorGroup | None,
-    infos: list[IndicatorInfo],
-    *,
-    disaggregation: str = TOTAL,
-    extra_councils: tuple[int, ...] = (),
-) -> dict[int, IndicatorResult]:
-    """Every indicator in `infos` for `year`, for the group's councils (every council when
-    `group` is None) and `extra_councils`: national and group rank and quartile, direction of
-    travel, comparison with England, the group aggregate and the trend. Four queries."""
-    members = _members(group, year, extra_councils)
-    member_ids = [m.id for m in members]
-    ids = [info.id for info in infos]
-    current = _cells(
-        Value.objects.filter(
-            indicator_id__in=ids,
-            period__year=year,
-            period__quarter__isnull=True,
-            disaggregation=disaggregation,
-        )
-    )
-    history = _cells(
-        Value.objects.filter(
-            indicator_id__in=ids,
-            area_id__in=member_ids,
-            period__year__lt=year,
-            period__quarter__isnull=True,
-            disaggregation=disaggregation,
-        )
-    )
-    region_id = group.region_id if group else None
-    england_id = _england_id()
-    return {
-        info.id: _benchmark(info, year, group, members, current, history, region_id, england_id)
-        for info in infos
-    }
+    found: dict[int, tuple[str, Cell, str]],
+    earlier: dict[int, dict[int, Cell]],
+    groups: dict[int, list[int]],
+) -> UnitResults:
+    """The results of one indicator in one year: national standings, each council's direction
+    of travel and comparison with England, and each group's standings and aggregate.
 
-
-def _england_id() -> int | None:
-    return Area.objects.filter(kind=AreaKind.ENGLAND).values_list("pk", flat=True).first()
-
-
-def _benchmark(info, year, group, members, current, history, region_id, england_id):
-    cells = current.get((info.id, year), {})
-    council_cells = {pk: cell for pk, (kind, cell, _) in cells.items() if kind == AreaKind.COUNCIL}
-    national_values = {pk: _number(cell) for pk, cell in council_cells.items()}
-    polarity = info.polarity if info.is_numeric else stats.NO_JUDGEMENT
-    national = stats.benchmark_table(national_values, polarity)
-    national_note = ""
+    `found` holds the year's cells by area (as `cells` gives them), `earlier` each council's
+    cells of earlier years by year, `groups` the members of each saved comparator group."""
+    council_cells = {pk: cell for pk, (kind, cell, _) in found.items() if kind == AreaKind.COUNCIL}
+    england = next((cell for kind, cell, _ in found.values() if kind == AreaKind.ENGLAND), EMPTY)
+    values = {pk: _number(cell) for pk, cell in council_cells.items()}
+    polarity = polarity_of(info)
+    national = stats.benchmark_table(values, polarity)
+    note = ""
     if info.source == Source.LOCAL:
-        national_note = "A regional measure: compared within the group only."
+        note = "A regional measure: compared within the group only."
         national = stats.BenchmarkTable(national.distribution, {})
     elif year in info.partial:
-        national_note = f"No national quartile for {format_period(year)}: {info.partial[year]}"
+        note = f"No national quartile for {format_period(year)}: {info.partial[year]}"
         national = stats.BenchmarkTable(national.distribution, {})
     elif national.distribution.n < stats.MIN_VALUES_FOR_BANDS and info.is_numeric:
-        national_note = "No national quartile: fewer than 4 councils have a value."
-    points = ()
-    if info.source != Source.LOCAL:
-        points = _national_points(cells, national_values, national, polarity)
+        note = "No national quartile: fewer than 4 councils have a value."
     status_counts = defaultdict(int)
     for cell in council_cells.values():
         status_counts[cell.status or "none"] += 1
-    group_table = stats.benchmark_table(
-        {m.id: national_values.get(m.id) for m in members}, polarity
+    return UnitResults(
+        national=national,
+        note=note,
+        status_counts=dict(status_counts),
+        values=values,
+        travels={
+            pk: travel(info, year, cell, earlier.get(pk, {})) for pk, cell in council_cells.items()
+        },
+        vs_england={pk: _vs_england(info, cell, england) for pk, cell in council_cells.items()},
+        groups={
+            group: _group_table(info, members, values, council_cells)
+            for group, members in groups.items()
+        },
     )
-    england = cells.get(england_id, (None, EMPTY))[1]
-    region = cells.get(region_id, (None, EMPTY))[1] if region_id else EMPTY
-    breaks = set(info.breaks)
-    earlier = {
-        y: history[(info.id, y)] for y in range(year - 1, 1999, -1) if (info.id, y) in history
-    }
-    rows = []
-    for member in members:
-        cell = council_cells.get(member.id, EMPTY)
-        series = {
-            y: _number(found[member.id][1]) for y, found in earlier.items() if member.id in found
-        }
-        series[year] = _number(cell)
-        previous_year = stats.previous_comparable(series, year, breaks)
-        previous = series.get(previous_year) if previous_year is not None else None
-        travel = stats.direction(
-            series[year], previous, polarity, info.tolerance_for(cell.margin_of_error)
-        )
-        if info.kind == Kind.RAG:
-            texts = {
-                y: found[member.id][1].text
-                for y, found in earlier.items()
-                if member.id in found and found[member.id][1].text
-            }
-            previous_year = max(texts, default=None)
-            travel = stats.rag_movement(texts.get(previous_year), cell.text or None)
-        rows.append(
-            CouncilResult(
-                council=member,
-                cell=cell,
-                national=national.rows.get(member.id),
-                group=group_table.rows.get(member.id),
-                direction=travel,
-                previous_value=previous,
-                previous_year=previous_year,
-                vs_england=stats.compare_with_england(
-                    _number(cell), cell.margin_of_error, _number(england), polarity
-                )
-                if info.is_survey
-                else None,
-                trend=dict(sorted(series.items())),
-            )
-        )
-    rows.sort(key=lambda r: (r.group.rank if r.group and r.group.rank else 10**6, r.council.name))
+
+
+def _vs_england(info: IndicatorInfo, cell: Cell, england: Cell) -> str | None:
+    if not info.is_survey:
+        return None
+    return stats.compare_with_england(
+        _number(cell), cell.margin_of_error, _number(england), polarity_of(info)
+    )
+
+
+def _group_table(info, members, values, council_cells):
+    """Ranks and bands within a group of councils, and its Σnumerator/Σdenominator."""
+    table = stats.benchmark_table({m: values.get(m) for m in members}, polarity_of(info))
     aggregate = None
     if info.is_numeric and not info.is_survey and info.kind != Kind.COUNT:
-        pairs = [_pair(council_cells.get(m.id, EMPTY)) for m in members]
+        pairs = [_pair(council_cells.get(m, EMPTY)) for m in members]
         if any(p != (None, None) for p in pairs):
             aggregate = stats.aggregate(pairs, info.multiplier, info.decimals)
-    return IndicatorResult(
-        indicator=info,
-        year=year,
-        group_name=group.name if group else "England",
-        rows=rows,
-        national=national.distribution,
-        national_note=national_note,
-        status_counts=dict(status_counts),
-        england=england,
-        region=region,
-        region_name=group.region.name if group and group.region_id else "",
-        aggregate=aggregate,
-        caveats=info.caveats(year),
-        national_points=points,
-    )
-
-
-def _national_points(cells, values, national, polarity) -> tuple[NationalPoint, ...]:
-    points = [
-        NationalPoint(pk, cells[pk][2], value, national.rows.get(pk))
-        for pk, value in values.items()
-        if value is not None
-    ]
-    sign = 1 if polarity == stats.LOWER_IS_BETTER else -1
-    return tuple(sorted(points, key=lambda p: (sign * p.value, p.name)))
+    return table, aggregate
 
 
 def _number(cell: Cell) -> float | None:
@@ -520,6 +491,263 @@ def _number(cell: Cell) -> float | None:
 
 def _pair(cell: Cell) -> tuple[float | None, float | None]:
     return cell.numerator, cell.denominator
+
+
+# Reading stored results --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """One indicator and year as stored: national standings and summary, and the group's."""
+
+    national: dict[int, stats.Benchmark | None]
+    travels: dict[int, tuple[str, int | None, float | None]]
+    vs_england: dict[int, str | None]
+    values: dict[int, float | None]
+    distribution: stats.Distribution
+    note: str
+    status_counts: dict[str, int]
+    group: stats.BenchmarkTable | None  # None: not stored, worked out for the selection
+    aggregate: stats.Aggregate | None
+
+
+_STANDING_COLUMNS = (
+    "indicator_id",
+    "area_id",
+    "group_id",
+    "value",
+    "n",
+    "rank",
+    "tied",
+    "band",
+    "percentile",
+    "direction",
+    "previous_year",
+    "previous_value",
+    "vs_england",
+)
+_SUMMARY_COLUMNS = (
+    "indicator_id",
+    "group_id",
+    "n",
+    "p25",
+    "median",
+    "p75",
+    "min",
+    "max",
+    "note",
+    "status_counts",
+    "aggregate",
+)
+
+
+def _benchmark_of(value, n, rank, tied, band, percentile) -> stats.Benchmark | None:
+    return None if n is None else stats.Benchmark(value, rank, tied, n, band, percentile)
+
+
+def _stored(
+    year: int, group_id: int | None, ids: list[int], council_ids: list[int]
+) -> dict[int, _Stored]:
+    """The stored results of `ids` in `year` for `council_ids`, nationally and within the
+    saved group `group_id` (3 queries; 2 without a group)."""
+    standings = Standing.objects.filter(year=year, indicator_id__in=ids, area_id__in=council_ids)
+    national, travels, england, values = (defaultdict(dict) for _ in range(4))
+    in_group = defaultdict(dict)
+    for row in standings.filter(Q(group__isnull=True) | Q(group_id=group_id)).values_list(
+        *_STANDING_COLUMNS
+    ):
+        indicator, area, group, value, n, rank, tied, band, p, *travel_and_england = row
+        if group is not None:
+            in_group[indicator][area] = stats.Benchmark(value, rank, tied, n, band, p)
+            continue
+        national[indicator][area] = _benchmark_of(value, n, rank, tied, band, p)
+        direction, previous_year, previous_value, vs_england = travel_and_england
+        travels[indicator][area] = (direction, previous_year, previous_value)
+        england[indicator][area] = vs_england or None
+        values[indicator][area] = value
+    summaries = {
+        (indicator, group): rest
+        for indicator, group, *rest in Summary.objects.filter(
+            Q(group__isnull=True) | Q(group_id=group_id), year=year, indicator_id__in=ids
+        ).values_list(*_SUMMARY_COLUMNS)
+    }
+    found = {}
+    for pk in ids:
+        n, p25, median, p75, low, high, note, counts, _ = summaries.get(
+            (pk, None), (0, None, None, None, None, None, "", {}, None)
+        )
+        grouped = summaries.get((pk, group_id)) if group_id else None
+        group_table = None
+        if grouped:
+            group_table = stats.BenchmarkTable(
+                stats.Distribution(*grouped[:6]), in_group.get(pk, {})
+            )
+        found[pk] = _Stored(
+            national=national[pk],
+            travels=travels[pk],
+            vs_england=england[pk],
+            values=values[pk],
+            distribution=stats.Distribution(n, p25, median, p75, low, high),
+            note=note,
+            status_counts=counts,
+            group=group_table,
+            aggregate=stats.Aggregate(**grouped[-1]) if grouped and grouped[-1] else None,
+        )
+    return found
+
+
+def _computed(year, infos, disaggregation, council_cells_by_unit) -> dict[int, _Stored]:
+    """What would be stored, worked out from the values: for a breakdown other than the total,
+    which is not stored (the `benchmark` command's --disaggregation)."""
+    ids = [info.id for info in infos]
+    earlier = defaultdict(lambda: defaultdict(dict))
+    for (indicator, y), by_area in cells(
+        annual_values(disaggregation).filter(indicator_id__in=ids, period__year__lte=year)
+    ).items():
+        for area, (_, cell, _) in by_area.items():
+            earlier[indicator][area][y] = cell
+    found = {}
+    for info in infos:
+        unit = compute_unit(
+            info, year, council_cells_by_unit.get((info.id, year), {}), earlier[info.id], {}
+        )
+        found[info.id] = _Stored(
+            national=dict(unit.national.rows),
+            travels=unit.travels,
+            vs_england=unit.vs_england,
+            values=unit.values,
+            distribution=unit.national.distribution,
+            note=unit.note,
+            status_counts=unit.status_counts,
+            group=None,
+            aggregate=None,
+        )
+    return found
+
+
+def benchmarks(
+    year: int,
+    group: ComparatorGroup | None,
+    infos: list[IndicatorInfo],
+    *,
+    disaggregation: str = TOTAL,
+    extra_councils: tuple[int, ...] = (),
+    with_national_points: bool = False,
+) -> dict[int, IndicatorResult]:
+    """Every indicator in `infos` for `year`, for the group's councils (every council when
+    `group` is None) and `extra_councils`: national and group rank and quartile, direction of
+    travel, comparison with England, the group aggregate and the trend.
+
+    Reads the results `scorecard.freshness` stores (six queries; one more for the national
+    points of an indicator page). Within a saved group the group's standings are stored too;
+    for any other selection (every council, a group with extra councils) they are worked out
+    here by ranking the stored values of at most every council in England."""
+    members = _members(group, year, extra_councils)
+    member_ids = [m.id for m in members]
+    ids = [info.id for info in infos]
+    region_id = group.region_id if group else None
+    wanted = Q(area_id__in=[*member_ids, *([region_id] if region_id else [])])
+    base = annual_values(disaggregation).filter(indicator_id__in=ids)
+    current = cells(base.filter(wanted | Q(area__kind=AreaKind.ENGLAND), period__year=year))
+    history = cells(base.filter(area_id__in=member_ids, period__year__lt=year))
+    if disaggregation == TOTAL:
+        # Extra councils make a selection of its own, whose standings are not stored.
+        saved = group.pk if group and not extra_councils else None
+        stored = _stored(year, saved, ids, member_ids)
+    else:
+        everyone = cells(base.filter(period__year=year, area__kind=AreaKind.COUNCIL))
+        stored = _computed(year, infos, disaggregation, everyone)
+    points = _national_points(year, ids) if with_national_points else {}
+    return {
+        info.id: _result(
+            info, year, group, members, current, history, stored[info.id], region_id, points
+        )
+        for info in infos
+    }
+
+
+def _result(info, year, group, members, current, history, stored, region_id, points):
+    found = current.get((info.id, year), {})
+    council_cells = {pk: cell for pk, (kind, cell, _) in found.items() if kind == AreaKind.COUNCIL}
+    england = next((cell for kind, cell, _ in found.values() if kind == AreaKind.ENGLAND), EMPTY)
+    region = found[region_id][1] if region_id in found else EMPTY
+    group_table, aggregate = stored.group, stored.aggregate
+    if group_table is None:
+        group_table, aggregate = _group_table(
+            info, [m.id for m in members], stored.values, council_cells
+        )
+    earlier = {
+        y: history[(info.id, y)] for y in range(year - 1, 1999, -1) if (info.id, y) in history
+    }
+    rows = []
+    for member in members:
+        cell = council_cells.get(member.id, EMPTY)
+        own = {y: by_area[member.id][1] for y, by_area in earlier.items() if member.id in by_area}
+        trend = {y: _number(c) for y, c in own.items()}
+        trend[year] = _number(cell)
+        direction, previous_year, previous = stored.travels.get(member.id) or travel(
+            info, year, cell, own
+        )
+        rows.append(
+            CouncilResult(
+                council=member,
+                cell=cell,
+                national=stored.national.get(member.id),
+                group=group_table.rows.get(member.id),
+                direction=direction,
+                previous_value=previous,
+                previous_year=previous_year,
+                vs_england=stored.vs_england.get(member.id),
+                trend=dict(sorted(trend.items())),
+            )
+        )
+    rows.sort(key=lambda r: (r.group.rank if r.group and r.group.rank else 10**6, r.council.name))
+    return IndicatorResult(
+        indicator=info,
+        year=year,
+        group_name=group.name if group else "England",
+        rows=rows,
+        national=stored.distribution,
+        national_note=stored.note,
+        status_counts=stored.status_counts,
+        england=england,
+        region=region,
+        region_name=group.region.name if group and group.region_id else "",
+        aggregate=aggregate,
+        caveats=info.caveats(year),
+        national_points=_points_of(info, points.get(info.id, ())),
+    )
+
+
+def _national_points(year: int, ids: list[int]) -> dict[int, list[NationalPoint]]:
+    """Every council with a value nationally, from the stored national standings (1 query)."""
+    found = defaultdict(list)
+    for indicator, pk, name, value, n, rank, tied, band, p in Standing.objects.filter(
+        year=year, indicator_id__in=ids, group__isnull=True, value__isnull=False
+    ).values_list(
+        "indicator_id",
+        "area_id",
+        "area__name",
+        "value",
+        "n",
+        "rank",
+        "tied",
+        "band",
+        "percentile",
+    ):
+        found[indicator].append(
+            NationalPoint(pk, name, value, _benchmark_of(value, n, rank, tied, band, p))
+        )
+    return found
+
+
+def _points_of(info: IndicatorInfo, points) -> tuple[NationalPoint, ...]:
+    """Best first (highest first without a polarity); none for regional measures, which are
+    compared within the group only."""
+    if info.source == Source.LOCAL:
+        return ()
+    sign = 1 if polarity_of(info) == stats.LOWER_IS_BETTER else -1
+    return tuple(sorted(points, key=lambda p: (sign * p.value, p.name)))
 
 
 # Roll-ups ----------------------------------------------------------------------------------
@@ -584,28 +812,40 @@ class CouncilDirection:
 
 
 def overall_directions(
-    at_start: dict[int, IndicatorResult], at_end: dict[int, IndicatorResult], tolerance: float
+    at_end: dict[int, IndicatorResult], tolerance: float
 ) -> list[CouncilDirection]:
-    """The regional account's overall direction of travel of each council between two
-    periods, from `benchmarks` for the group at each end: its mean national percentile rank
-    over the ASCOF measures it has at both ends with no series break between them (see
-    `stats.overall_direction`)."""
+    """The regional account's overall direction of travel of each council from the previous
+    year to the year of `at_end` (`benchmarks` for the group): its mean national percentile
+    rank over the ASCOF measures it has at both ends with no series break between them (see
+    `stats.overall_direction`). The previous year's percentile ranks are read as stored
+    (1 query)."""
     if not at_end:
         return []
-    end = next(iter(at_end.values())).year
+    first = next(iter(at_end.values()))
+    end = first.year
+    start = end - 1
     measures = {
         pk: result.indicator.code
         for pk, result in at_end.items()
-        if pk in at_start
-        and result.indicator.source == Source.ASCOF
+        if result.indicator.source == Source.ASCOF
         and result.indicator.is_numeric
-        and not any(at_start[pk].year < year <= end for year in result.indicator.breaks)
+        and result.indicator.published_in(start)
+        and not any(start < year <= end for year in result.indicator.breaks)
     }
+    earlier = defaultdict(dict)
+    for indicator, area, n, percentile in Standing.objects.filter(
+        year=start,
+        group__isnull=True,
+        indicator_id__in=list(measures),
+        area_id__in=[row.council.id for row in first.rows],
+    ).values_list("indicator_id", "area_id", "n", "percentile"):
+        if n is not None:
+            earlier[area][indicator] = percentile
     directions = []
-    for row in next(iter(at_end.values())).rows:
+    for row in first.rows:
         council = row.council.id
-        p_start = _percentiles(at_start, measures, council)
-        p_end = _percentiles(at_end, measures, council)
+        p_start = {pk: earlier[council].get(pk) for pk in measures}
+        p_end = {pk: _percentile(at_end[pk], council) for pk in measures}
         result = stats.overall_direction(p_start, p_end, tolerance)
         directions.append(
             CouncilDirection(row.council, result, [measures[pk] for pk in result.measures])
@@ -613,11 +853,6 @@ def overall_directions(
     return sorted(directions, key=lambda d: d.council.name)
 
 
-def _percentiles(
-    results: dict[int, IndicatorResult], measures: Iterable[int], council: int
-) -> dict[int, float | None]:
-    found = {}
-    for pk in measures:
-        row = results[pk].row_for(council)
-        found[pk] = row.national.percentile if row and row.national else None
-    return found
+def _percentile(result: IndicatorResult, council: int) -> float | None:
+    row = result.row_for(council)
+    return row.national.percentile if row and row.national else None

@@ -1,10 +1,14 @@
-"""The data version: one number that changes whenever anything a page shows changes.
+"""The stored results of the statistics, and the data version.
 
-Pages cache what they compute under a key that includes this number, so every server
-process sees new data on its next request without sharing memory.
+`Standing` and `Summary` hold what `scorecard.stats` works out from the published values:
+ranks, bands, percentile ranks, directions of travel, distributions and aggregates. They are
+a derived store: `scorecard.freshness` keeps them current inside every writer's transaction
+and `manage.py rebuild_results` recomputes them from the values.
+
+The data version is one number that changes whenever anything a page shows changes. Whole
+pages are cached under a key that includes it, so every server process sees new data on its
+next request without sharing memory.
 """
-
-import contextvars
 
 from django.db import models
 from django.db.models import F
@@ -24,21 +28,108 @@ class DataVersion(models.Model):
         return f"data version {self.version} ({self.changed_at:%Y-%m-%d %H:%M})"
 
 
-# Set when a request changes the data, so the pages can be warmed once it has been answered
-# (`scorecard.pagecache`).
-data_changed = contextvars.ContextVar("data_changed", default=False)
-
-
 def current_version() -> tuple[int, "timezone.datetime"]:
     row = DataVersion.objects.filter(pk=1).values_list("version", "changed_at").first()
     return row or (0, None)
 
 
 def bump_version() -> None:
-    """Mark the data as changed. Call inside the transaction that changed it."""
-    data_changed.set(True)
+    """Mark the data as changed. `scorecard.freshness` calls it inside the transaction that
+    changed the data."""
     updated = DataVersion.objects.filter(pk=1).update(
         version=F("version") + 1, changed_at=timezone.now()
     )
     if not updated:
         DataVersion.objects.get_or_create(pk=1)
+
+
+class Standing(models.Model):
+    """One council's stored standing in one indicator and year: nationally (no group) or
+    within a saved comparator group. Kept current by `scorecard.freshness`, read by
+    `scorecard.data`; never edited by hand.
+
+    National rows exist for every council with a published row that year. `n` is empty when
+    the council is not benchmarked nationally (a regional measure, a partial-coverage year).
+    The direction of travel is the council's own, so it is kept on the national row only.
+    """
+
+    indicator = models.ForeignKey(
+        "indicators.Indicator", on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    group = models.ForeignKey(
+        "councils.ComparatorGroup", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    area = models.ForeignKey("councils.Area", on_delete=models.CASCADE, related_name="+")
+    value = models.FloatField(null=True)
+    n = models.PositiveIntegerField(null=True)
+    rank = models.PositiveIntegerField(null=True)
+    tied = models.BooleanField(default=False)
+    band = models.PositiveSmallIntegerField(null=True)
+    percentile = models.FloatField(null=True)
+    direction = models.CharField(max_length=20, blank=True)
+    previous_year = models.PositiveSmallIntegerField(null=True)
+    previous_value = models.FloatField(null=True)
+    vs_england = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "year", "area"],
+                condition=models.Q(group__isnull=True),
+                name="standing_unique_national",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "year", "group", "area"],
+                condition=models.Q(group__isnull=False),
+                name="standing_unique_in_group",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(band__isnull=True) | models.Q(band__gte=1, band__lte=4),
+                name="standing_band_1_to_4",
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "area"], name="standing_year_area")]
+
+    def __str__(self):
+        return f"{self.area_id} {self.indicator_id} {self.year} {self.group_id or 'national'}"
+
+
+class Summary(models.Model):
+    """The stored distribution of one indicator and year, nationally (no group) or within a
+    saved comparator group, with the national status counts and the group's aggregate."""
+
+    indicator = models.ForeignKey(
+        "indicators.Indicator", on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    group = models.ForeignKey(
+        "councils.ComparatorGroup", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    n = models.PositiveIntegerField(default=0)
+    p25 = models.FloatField(null=True)
+    median = models.FloatField(null=True)
+    p75 = models.FloatField(null=True)
+    min = models.FloatField(null=True)
+    max = models.FloatField(null=True)
+    note = models.CharField(max_length=300, blank=True, help_text="Why there is no quartile.")
+    status_counts = models.JSONField(default=dict)
+    aggregate = models.JSONField(null=True, help_text="Σnumerator / Σdenominator of the group.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "year"],
+                condition=models.Q(group__isnull=True),
+                name="summary_unique_national",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "year", "group"],
+                condition=models.Q(group__isnull=False),
+                name="summary_unique_in_group",
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "group"], name="summary_year_group")]
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.year} {self.group_id or 'national'}"

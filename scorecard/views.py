@@ -1,7 +1,7 @@
-"""The scorecard pages. Each view reads the request, asks `data` for plain rows (cached under
-the data version, so every server process sees new data on its next request), and renders.
-Public pages are also cached whole (`pagecache.cached_page`), so a view runs only on a page's
-first request after a change that the writer did not warm.
+"""The scorecard pages. Each view reads the request, asks `data` for plain rows (read from
+the stored results with a fixed number of queries), and renders. Public pages are also cached
+whole under the data version (`pagecache.cached_page`), so a view runs only on a page's first
+request after a change.
 """
 
 from collections import Counter
@@ -9,7 +9,6 @@ from dataclasses import replace
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django_tables2 import RequestConfig
@@ -17,20 +16,10 @@ from django_tables2 import RequestConfig
 from councils.models import Area, ComparatorGroup
 from indicators.models import Source
 from indicators.periods import format_period, parse_period
-from scorecard import charts, data, pagecache, tables
+from scorecard import charts, data, tables
 from scorecard.exports import csv_response, table_rows, xlsx_response
 from scorecard.filters import CouncilFilter
-from scorecard.pagecache import CACHE_SECONDS, cached_page
-
-
-def _cached(key: str, build):
-    """`build()` once per data version: a change to the data changes every key."""
-    full_key = f"scorecard:{pagecache.token()}:{key}"
-    found = cache.get(full_key)
-    if found is None:
-        found = build()
-        cache.set(full_key, found, CACHE_SECONDS)
-    return found
+from scorecard.pagecache import cached_page
 
 
 class OptionsForm(forms.Form):
@@ -46,14 +35,9 @@ class OptionsForm(forms.Form):
 def _options(request, source: str | None = None):
     """The period and comparator group a page shows, from the query string, with the latest
     year and the default group when absent. Returns (form, year, group)."""
-    years, groups = _cached(
-        f"options:{source}",
-        lambda: (
-            data.years_with_data(source),
-            list(
-                ComparatorGroup.objects.order_by("-is_default", "name").values_list("slug", "name")
-            ),
-        ),
+    years = data.years_with_data(source)
+    groups = list(
+        ComparatorGroup.objects.order_by("-is_default", "name").values_list("slug", "name")
     )
     if not years:
         raise Http404("No data has been loaded yet.")
@@ -72,31 +56,17 @@ def _first_rows(sections) -> list["data.CouncilResult"]:
     return sections[0].results[0].rows if sections and sections[0].results else []
 
 
-def _group_key(group) -> str:
-    return group.slug if group else data.ENGLAND
-
-
-def _group_results(year, group) -> dict[int, "data.IndicatorResult"]:
-    """Every indicator shown that year for the group's councils: what the overview, its
-    councils' scorecards and the indicator pages all read (so warming one warms the rest)."""
-    return _cached(
-        f"results:{year}:{_group_key(group)}",
-        lambda: data.benchmarks(year, group, data.shown_in(data.indicators(), year)),
-    )
-
-
-def _group_sections(year, group) -> list["data.Section"]:
-    return _cached(
-        f"sections:{year}:{_group_key(group)}",
-        lambda: data.sections(list(_group_results(year, group).values()), year),
-    )
+def _results(year, group, **options) -> dict[int, "data.IndicatorResult"]:
+    """Every indicator shown that year for the group's councils (and any others named)."""
+    return data.benchmarks(year, group, data.shown_in(data.indicators(), year), **options)
 
 
 @cached_page
 def region_overview(request):
     """Heatmap of the group's councils × indicators for a period, with roll-ups."""
     form, year, group = _options(request)
-    sections = _group_sections(year, group)
+    results = _results(year, group)
+    sections = data.sections(list(results.values()), year)
     download = request.GET.get("format") in DOWNLOADS
     if download and request.GET.get("table") != "directions":
         return _download(
@@ -105,14 +75,7 @@ def region_overview(request):
             CSV_HEADER,
             _results_rows([r for section in sections for r in section.results]),
         )
-    directions = _cached(
-        f"overall:{year}:{_group_key(group)}",
-        lambda: data.overall_directions(
-            _group_results(year - 1, group),
-            _group_results(year, group),
-            settings.OVERALL_DIRECTION_TOLERANCE,
-        ),
-    )
+    directions = data.overall_directions(results, settings.OVERALL_DIRECTION_TOLERANCE)
     if download:
         return _download(
             request,
@@ -162,16 +125,10 @@ def council_detail(request, slug):
     if council is None:
         raise Http404("No council has that address.")
     form, year, group = _options(request)
-
-    def build():
-        infos = data.shown_in(data.indicators(), year)
-        results = data.benchmarks(year, group, infos, extra_councils=(council["pk"],))
-        return data.sections(list(results.values()), year)
-
-    if group and group.councils.filter(pk=council["pk"]).exists():
-        sections = _group_sections(year, group)  # shared with the overview
-    else:
-        sections = _cached(f"council:{slug}:{year}:{_group_key(group)}", build)
+    # A council outside the group is shown beside it, ranked with its councils.
+    outside = group is not None and not group.councils.filter(pk=council["pk"]).exists()
+    results = _results(year, group, extra_councils=(council["pk"],) if outside else ())
+    sections = data.sections(list(results.values()), year)
     if request.GET.get("format") in DOWNLOADS:
         return _download(
             request,
@@ -201,21 +158,18 @@ def council_detail(request, slug):
 @cached_page
 def indicator_list(request):
     """Every indicator, grouped as the scorecard last showed it, linking to its page."""
-    sections = data.catalogue(_cached("indicators", data.indicators))
+    sections = data.catalogue(data.indicators())
     return render(request, "scorecard/indicator_list.html", {"sections": sections})
 
 
 @cached_page
 def indicator_detail(request, slug):
-    infos = _cached("indicators", data.indicators)
+    infos = data.indicators()
     info = next((i for i in infos if i.slug == slug), None)
     if info is None:
         raise Http404("No indicator has that address.")
     form, year, group = _options(request, Source.LOCAL if info.source == Source.LOCAL else None)
-    result = _group_results(year, group).get(info.id) or _cached(
-        f"indicator:{slug}:{year}:{_group_key(group)}",
-        lambda: data.benchmarks(year, group, [info])[info.id],
-    )
+    result = data.benchmarks(year, group, [info], with_national_points=True)[info.id]
     table = tables.IndicatorTable(result)
     RequestConfig(request, paginate=False).configure(table)
     if request.GET.get("format") in DOWNLOADS:
@@ -239,21 +193,13 @@ def compare(request):
     """Two to four councils side by side across every indicator."""
     slugs = [s for s in request.GET.getlist("councils") if s][:4]
     form, year, group = _options(request)
-    choices = _cached(
-        "compare-choices", lambda: list(Area.objects.councils().values_list("slug", "name"))
-    )
+    choices = list(Area.objects.councils().values_list("slug", "name"))
     chosen = [pk for (pk,) in Area.objects.councils().filter(slug__in=slugs).values_list("pk")]
     error = ""
     sections = []
     if len(chosen) >= 2:
-        ids = tuple(sorted(chosen))
-
-        def build():
-            infos = data.shown_in(data.indicators(), year)
-            results = data.benchmarks(year, group, infos, extra_councils=ids)
-            return data.sections(list(results.values()), year)
-
-        sections = _cached(f"compare:{'-'.join(map(str, ids))}:{year}:{_group_key(group)}", build)
+        results = _results(year, group, extra_councils=tuple(sorted(chosen)))
+        sections = data.sections(list(results.values()), year)
     elif slugs:
         error = "Choose at least two councils to compare."
     names = dict(choices)

@@ -122,17 +122,17 @@ def test_csv_export_has_a_bom_and_neutralised_text(client):
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        ("/?period=2022-23", 18),
-        ("/?period=2017-18", 18),
-        ("/councils/birmingham/?period=2022-23", 13),
-        ("/councils/leeds/?period=2024-25", 13),
-        ("/indicators/3d2a/?period=2022-23", 14),
-        ("/indicators/1a/?period=2020-21&group=england", 13),
+        ("/?period=2022-23", 13),
+        ("/?period=2017-18", 13),
+        ("/councils/birmingham/?period=2022-23", 14),
+        ("/councils/leeds/?period=2024-25", 14),
+        ("/indicators/3d2a/?period=2022-23", 13),
+        ("/indicators/1a/?period=2020-21&group=england", 12),
         ("/indicators/", 4),
-        ("/compare/?councils=birmingham&councils=coventry", 13),
+        ("/compare/?councils=birmingham&councils=coventry", 14),
     ],
 )
-def test_pages_run_a_fixed_number_of_queries_on_a_cold_cache(
+def test_pages_read_stored_results_with_a_fixed_number_of_queries(
     client, django_assert_num_queries, url, queries
 ):
     with django_assert_num_queries(queries):

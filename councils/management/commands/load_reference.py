@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from councils.reference import load_reference
-from scorecard.pagecache import WarmedChange
+from scorecard import freshness
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            with WarmedChange() as change:
+            with freshness.batch():
                 counts = load_reference()
         except ValueError as error:
             raise CommandError(f"Nothing loaded: {error}") from error
@@ -23,5 +23,3 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Reference data loaded: {changes} changes."))
         else:
             self.stdout.write(self.style.SUCCESS("No changes: the reference data was up to date."))
-        if change.note:
-            self.stdout.write(change.note)

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from indicators.importing import Importer, ImportFailed
 from indicators.periods import parse_period
-from scorecard.pagecache import WarmedChange
+from scorecard import freshness
 
 
 class Command(BaseCommand):
@@ -33,15 +33,17 @@ class Command(BaseCommand):
     def handle(self, *args, files, dry_run, year, **options):
         try:
             start_year = parse_period(year)[0] if year else None
-            with WarmedChange() as change:
-                reports = Importer(files, year=start_year, dry_run=dry_run).run()
+            importer = Importer(files, year=start_year, dry_run=dry_run)
+            if dry_run:  # rolled back whole, results and all
+                reports = importer.run()
+            else:
+                with freshness.batch():
+                    reports = importer.run()
         except (ImportFailed, ValueError) as error:
             raise CommandError(str(error)) from error
         for report in reports:
             for line in report.lines():
                 self.stdout.write(line)
-        if change.note:
-            self.stdout.write(change.note)
         changed = sum(report.changed for report in reports)
         if dry_run:
             self.stdout.write(self.style.WARNING(f"Dry run: {changed} values would change."))

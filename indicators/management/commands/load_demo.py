@@ -16,10 +16,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from councils.models import Area
-from councils.reference import Counts, read_csv, sync
+from indicators.catalogue import Counts, read_csv, sync
 from indicators.models import TOTAL, Availability, Indicator, Kind, Period, Source, Value
 from indicators.periods import period_end
-from scorecard.pagecache import WarmedChange
+from scorecard import freshness
 
 DEMO_VALUES_CSV = Path(settings.BASE_DIR) / "data" / "demo" / "local_values.csv"
 DEMO_USERNAME = "demo"
@@ -110,13 +110,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from_env = os.environ.get("DEMO_PASSWORD")
         password = from_env or DEFAULT_DEMO_PASSWORD
-        with WarmedChange() as change:
+        with freshness.batch():
             counts = load_demo_values()
             user_status = ensure_demo_user(password)
         self.stdout.write(f"demo values: {counts}")
         self.stdout.write(f"demo user: {user_status}")
-        if change.note:
-            self.stdout.write(change.note)
         shown = "the password in DEMO_PASSWORD" if from_env else f"password '{password}'"
         self.stdout.write(
             self.style.SUCCESS(f"Log in at /admin/ as '{DEMO_USERNAME}' with {shown}.")

@@ -1,0 +1,416 @@
+"""The one home of "the data changed": which writes change which stored results, and keeping
+them current inside the writer's transaction.
+
+Results (`scorecard.models.Standing` and `Summary`) are worked out from published annual
+values by `scorecard.data.compute_unit`, which calls `scorecard.stats`. A *unit* is one
+indicator in one year: everything stored for it is recomputed together, which costs a few
+milliseconds. Every write reaches this module, whichever way it was made: model saves and
+deletes (the admin, the loaders, the shell) through Django's signals, and bulk writes of
+values (the importer, `QuerySet.update` in the shell) through `indicators.signals.
+values_written`. What a write changes is recomputed before its transaction commits, so stored
+results are never older than the values they come from, and a write that rolls back takes
+its results with it. Every write also bumps the data version, which retires cached pages.
+
+Dependency map
+--------------
+What a change invalidates, and so what is recomputed:
+
+- **A council's annual total** (indicator i, year y, council c; created, changed, deleted or
+  moved, in which case both places count): the unit (i, y), that is the national
+  distribution and status counts, every council's national rank, band and percentile rank,
+  every saved comparator group's ranks, bands, distribution and aggregate (those holding c
+  change, the rest are rewritten equal); and c's direction of travel in y and in every later
+  year of i, since the next *comparable* year is whichever later year c has a value in, after
+  gaps and skipping nothing a break does not block. Through percentile ranks this changes
+  every council's overall direction and domain positions in y and in the years compared with
+  it: pages work those out on request as means of the stored percentile ranks.
+- **England's annual total** (i, y): the unit (i, y): every council's comparison with England.
+- **A region's or council type's total**: nothing stored. Pages read published aggregates
+  from the values and compare them with the stored group aggregate when they are shown.
+- **A quarterly value, or a breakdown other than the total**: nothing stored (only annual
+  totals are benchmarked; the `benchmark` command works other breakdowns out on request).
+- **Indicator** i (polarity, kind, tolerance, multiplier, decimals, source, survey): every
+  unit of i.
+- **SeriesBreak** of i: every unit of i (a break blocks directions; partial coverage
+  withdraws national ranks and bands).
+- **IndicatorCode**: nothing stored (the code a year used, and whether a measure is shown
+  that year, are read on request).
+- **Area** (a council's kind): every unit in which it has a value. Its name, codes and
+  years are read on request.
+- **ComparatorGroup membership** of g: g's rows in every unit. A group's other fields are
+  read on request; a deleted group's rows go with it.
+- **Period** changed (its year or quarter, which moves all its values): everything. Adding
+  a period changes nothing until values are added to it.
+
+`manage.py rebuild_results` (`rebuild`) recomputes everything from the values; the tests
+apply random writes through every path and check the store equals a rebuild.
+
+Writes inside `batch()` (the commands, every admin request) are collected and recomputed
+once, when the batch ends, still inside its transaction; writes outside one are recomputed
+as they happen.
+"""
+
+import contextvars
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+
+from django.db import transaction
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_migrate,
+    post_save,
+    pre_save,
+)
+
+from councils.models import Area, AreaKind, ComparatorGroup, Council, Region
+from indicators.models import TOTAL, Indicator, IndicatorCode, Period, SeriesBreak, Value
+from indicators.signals import values_written
+from scorecard import data
+from scorecard.models import Standing, Summary, bump_version
+
+
+@dataclass
+class Changes:
+    """What the writes of one batch invalidate, by the map above."""
+
+    values: set = field(default_factory=set)  # (indicator, period, area, disaggregation)
+    indicators: set = field(default_factory=set)
+    areas: set = field(default_factory=set)
+    groups: set = field(default_factory=set)
+    everything: bool = False
+    touched: bool = False  # anything a page shows: bump the data version
+
+    def __bool__(self) -> bool:
+        return self.touched
+
+
+_batch: contextvars.ContextVar[Changes | None] = contextvars.ContextVar("batch", default=None)
+
+
+@contextmanager
+def batch():
+    """Collect the changes of the writes inside, and recompute what they invalidate once, at
+    the end, in the same transaction (a batch opens one). Batches nest into the outermost."""
+    if _batch.get() is not None:
+        yield _batch.get()
+        return
+    changes = Changes()
+    reset = _batch.set(changes)
+    try:
+        with transaction.atomic():
+            yield changes
+            _apply(changes)
+    finally:
+        _batch.reset(reset)
+
+
+def _record(**what) -> None:
+    """Note a change: into the open batch, or recomputed now."""
+    changes = _batch.get()
+    if changes is None:
+        changes = Changes()
+        _add(changes, **what)
+        with transaction.atomic():
+            _apply(changes)
+    else:
+        _add(changes, **what)
+
+
+def _add(changes: Changes, *, values=(), indicator=None, area=None, group=None, everything=False):
+    changes.touched = True
+    changes.values.update(values)
+    if indicator is not None:
+        changes.indicators.add(indicator)
+    if area is not None:
+        changes.areas.add(area)
+    if group is not None:
+        changes.groups.add(group)
+    changes.everything |= everything
+
+
+def _apply(changes: Changes) -> None:
+    if not changes:
+        return
+    if changes.everything:
+        rebuild()
+        return
+    bump_version()
+    units, travels = _from_values(changes.values)
+    for indicator, year in _units_where(indicator_id__in=changes.indicators):
+        units.add((indicator, year))
+    for indicator, year in _units_where(area_id__in=changes.areas):
+        units.add((indicator, year))
+    _refresh(units, travels)
+    if changes.groups:
+        _refresh(_units_where(), set(), only_groups=changes.groups)
+
+
+def _from_values(keys) -> tuple[set, set]:
+    """The units and later directions of travel that changed values invalidate."""
+    keys = [key for key in keys if key[3] == TOTAL]
+    if not keys:
+        return set(), set()
+    periods = dict(
+        Period.objects.filter(pk__in={key[1] for key in keys}, quarter__isnull=True).values_list(
+            "pk", "year"
+        )
+    )
+    kinds = dict(Area.objects.filter(pk__in={key[2] for key in keys}).values_list("pk", "kind"))
+    units, travels = set(), set()
+    for indicator, period, area, _ in keys:
+        if period not in periods or kinds.get(area) not in (AreaKind.COUNCIL, AreaKind.ENGLAND):
+            continue
+        units.add((indicator, periods[period]))
+        if kinds[area] == AreaKind.COUNCIL:
+            travels.add((indicator, area, periods[period]))
+    return units, travels
+
+
+def _units_where(**lookup) -> set[tuple[int, int]]:
+    """(indicator, year) of every unit holding a value that matches `lookup`."""
+    queryset = data.annual_values().filter(**lookup).order_by()
+    return set(queryset.values_list("indicator_id", "period__year").distinct())
+
+
+def _saved_groups() -> dict[int, list[int]]:
+    members = defaultdict(list)
+    for group, area in ComparatorGroup.councils.through.objects.values_list(
+        "comparatorgroup_id", "area_id"
+    ):
+        members[group].append(area)
+    return {group: sorted(areas) for group, areas in members.items()}
+
+
+def rebuild() -> tuple[int, int]:
+    """Recompute every stored result from the values, in one transaction. Returns the number
+    of (standings, summaries) stored."""
+    with transaction.atomic():
+        bump_version()
+        Standing.objects.all().delete()
+        Summary.objects.all().delete()
+        _refresh(_units_where(), set())
+        return Standing.objects.count(), Summary.objects.count()
+
+
+def fill_if_empty(**kwargs) -> None:
+    """After `migrate`: a database whose values predate the store gets its results."""
+    if not Summary.objects.exists() and Value.objects.exists():
+        rebuild()
+
+
+def _refresh(units, travels, *, only_groups=None) -> None:
+    """Recompute `units` ((indicator, year)) and the directions of `travels` ((indicator,
+    council, year): that council's later years). With `only_groups`, only those groups' rows
+    of the units."""
+    by_indicator = defaultdict(lambda: (set(), set()))
+    for indicator, year in units:
+        by_indicator[indicator][0].add(year)
+    for indicator, area, year in travels:
+        by_indicator[indicator][1].add((area, year))
+    if not by_indicator:
+        return
+    infos = {info.id: info for info in data.indicators() if info.id in by_indicator}
+    groups = _saved_groups()
+    if only_groups is not None:
+        groups = {g: members for g, members in groups.items() if g in only_groups}
+    for indicator, (years, moves) in by_indicator.items():
+        if indicator in infos:
+            _refresh_indicator(infos[indicator], years, moves, groups, only_groups is not None)
+
+
+def _refresh_indicator(info, years, moves, groups, groups_only) -> None:
+    # Every year of the indicator: directions look back, and later years' look back here.
+    found = data.cells(data.annual_values().filter(indicator_id=info.id))
+    earlier = defaultdict(dict)  # council -> year -> cell
+    for (_, year), by_area in found.items():
+        for area, (kind, cell, _) in by_area.items():
+            if kind == AreaKind.COUNCIL:
+                earlier[area][year] = cell
+    standings, summaries = [], []
+    for year in sorted(years):
+        by_area = found.get((info.id, year), {})
+        if by_area:
+            unit = data.compute_unit(info, year, by_area, earlier, groups)
+            standings += _standings(info.id, year, unit, groups_only)
+            summaries += _summaries(info.id, year, unit, groups_only)
+    stale = {"indicator_id": info.id, "year__in": years}
+    if groups_only:
+        stale["group_id__in"] = list(groups)
+    Standing.objects.filter(**stale).delete()
+    Summary.objects.filter(**stale).delete()
+    Standing.objects.bulk_create(standings, batch_size=2000)
+    Summary.objects.bulk_create(summaries, batch_size=2000)
+    if not groups_only:
+        _refresh_travels(info, years, moves, earlier)
+
+
+def _refresh_travels(info, years, moves, earlier) -> None:
+    """A council's directions in the years after a change to one of its values."""
+    for area, changed in moves:
+        for year, cell in earlier.get(area, {}).items():
+            if year > changed and year not in years:
+                direction, previous_year, previous_value = data.travel(
+                    info, year, cell, earlier[area]
+                )
+                Standing.objects.filter(
+                    indicator_id=info.id, year=year, area_id=area, group__isnull=True
+                ).update(
+                    direction=direction,
+                    previous_year=previous_year,
+                    previous_value=previous_value,
+                )
+
+
+def _standings(indicator, year, unit: "data.UnitResults", groups_only) -> list[Standing]:
+    rows = []
+    if not groups_only:
+        for area, value in unit.values.items():
+            national = unit.national.rows.get(area)
+            direction, previous_year, previous_value = unit.travels[area]
+            rows.append(
+                Standing(
+                    indicator_id=indicator,
+                    year=year,
+                    area_id=area,
+                    value=value,
+                    **_benchmark_fields(national),
+                    direction=direction,
+                    previous_year=previous_year,
+                    previous_value=previous_value,
+                    vs_england=unit.vs_england[area] or "",
+                )
+            )
+    for group, (table, _) in unit.groups.items():
+        rows += [
+            Standing(
+                indicator_id=indicator,
+                year=year,
+                group_id=group,
+                area_id=area,
+                **_benchmark_fields(benchmark),
+                value=benchmark.value,
+            )
+            for area, benchmark in table.rows.items()
+        ]
+    return rows
+
+
+def _benchmark_fields(benchmark) -> dict:
+    if benchmark is None:
+        return {}
+    return {
+        "n": benchmark.n,
+        "rank": benchmark.rank,
+        "tied": benchmark.tied,
+        "band": benchmark.band,
+        "percentile": benchmark.percentile,
+    }
+
+
+def _summaries(indicator, year, unit: "data.UnitResults", groups_only) -> list[Summary]:
+    rows = []
+    if not groups_only:
+        rows.append(
+            Summary(
+                indicator_id=indicator,
+                year=year,
+                **asdict(unit.national.distribution),
+                note=unit.note,
+                status_counts=unit.status_counts,
+            )
+        )
+    for group, (table, aggregate) in unit.groups.items():
+        rows.append(
+            Summary(
+                indicator_id=indicator,
+                year=year,
+                group_id=group,
+                **asdict(table.distribution),
+                aggregate=asdict(aggregate) if aggregate else None,
+            )
+        )
+    return rows
+
+
+# Receivers: every write path reaches `_record`. ---------------------------------------------
+
+
+def _value_saving(sender, instance, raw=False, **kwargs):
+    if instance.pk and not raw:
+        instance._freshness_before = list(
+            Value.objects.filter(pk=instance.pk).values_list(
+                "indicator_id", "period_id", "area_id", "disaggregation"
+            )
+        )
+
+
+def _value_written(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    key = (instance.indicator_id, instance.period_id, instance.area_id, instance.disaggregation)
+    _record(values=[key, *getattr(instance, "_freshness_before", [])])
+
+
+def _values_written(sender, keys, **kwargs):
+    _record(values=keys)
+
+
+def _indicator_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _record(indicator=instance.pk)
+
+
+def _break_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _record(indicator=instance.indicator_id)
+
+
+def _area_changed(sender, instance, raw=False, created=False, **kwargs):
+    if not raw:
+        _record(area=None if created else instance.pk)
+
+
+def _period_changed(sender, instance, raw=False, created=False, **kwargs):
+    if not raw:
+        _record(everything=not created)
+
+
+def _shown_changed(sender, raw=False, **kwargs):
+    if not raw:
+        _record()
+
+
+def _membership_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if not action.startswith("post_"):
+        return
+    if not reverse:
+        _record(group=instance.pk)
+        return
+    for group in pk_set or ComparatorGroup.objects.values_list("pk", flat=True):
+        _record(group=group)
+
+
+def connect() -> None:
+    post_migrate.connect(fill_if_empty, dispatch_uid="freshness-fill-if-empty")
+
+    def on(signal, receiver, sender):
+        signal.connect(receiver, sender=sender, dispatch_uid=f"freshness-{receiver}-{sender}")
+
+    on(pre_save, _value_saving, Value)
+    on(post_save, _value_written, Value)
+    on(post_delete, _value_written, Value)
+    values_written.connect(_values_written, dispatch_uid="freshness-values-written")
+    for receiver, models in (
+        (_indicator_changed, (Indicator,)),
+        (_break_changed, (SeriesBreak,)),
+        (_area_changed, (Area, Council, Region)),
+        (_shown_changed, (IndicatorCode, ComparatorGroup)),
+    ):
+        for model in models:
+            on(post_save, receiver, model)
+            on(post_delete, receiver if receiver is not _area_changed else _shown_changed, model)
+    on(post_save, _period_changed, Period)
+    on(post_delete, _shown_changed, Period)
+    on(m2m_changed, _membership_changed, ComparatorGroup.councils.through)
