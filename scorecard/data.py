@@ -633,15 +633,18 @@ def benchmarks(
     disaggregation: str = TOTAL,
     extra_councils: tuple[int, ...] = (),
     with_national_points: bool = False,
+    with_trend: bool = True,
 ) -> dict[int, IndicatorResult]:
     """Every indicator in `infos` for `year`, for the group's councils (every council when
     `group` is None) and `extra_councils`: national and group rank and quartile, direction of
     travel, comparison with England, the group aggregate and the trend.
 
-    Reads the results `scorecard.freshness` stores (six queries; one more for the national
-    points of an indicator page). Within a saved group the group's standings are stored too;
-    for any other selection (every council, a group with extra councils) they are worked out
-    here by ranking the stored values of at most every council in England."""
+    Reads the results `scorecard.freshness` stores (five queries; one more for the national
+    points of an indicator page, one less without the trend: the earlier values, which also
+    say what a council without a value this year was last compared with). Within a saved
+    group the group's standings are stored too; for any other selection (every council, a
+    group with extra councils) they are worked out here by ranking the stored values of at
+    most every council in England."""
     members = _members(group, year, extra_councils)
     member_ids = [m.id for m in members]
     ids = [info.id for info in infos]
@@ -649,7 +652,9 @@ def benchmarks(
     wanted = Q(area_id__in=[*member_ids, *([region_id] if region_id else [])])
     base = annual_values(disaggregation).filter(indicator_id__in=ids)
     current = cells(base.filter(wanted | Q(area__kind=AreaKind.ENGLAND), period__year=year))
-    history = cells(base.filter(area_id__in=member_ids, period__year__lt=year))
+    history = (
+        cells(base.filter(area_id__in=member_ids, period__year__lt=year)) if with_trend else {}
+    )
     if disaggregation == TOTAL:
         # Extra councils make a selection of its own, whose standings are not stored.
         saved = group.pk if group and not extra_councils else None

@@ -8,7 +8,6 @@ the same templates the rest of the site uses.
 
 import django_tables2 as tables
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django_tables2.data import TableListData
@@ -16,8 +15,8 @@ from django_tables2.utils import OrderBy
 
 from councils.models import CouncilType
 from indicators.periods import format_period
-from scorecard import stats
-from scorecard.templatetags.scorecard_tags import band_tag, direction, number, value_cell
+from scorecard import cells, stats
+from scorecard.numbers import format_number
 
 # Sorting direction of travel ascending puts the best first; not comparable is missing.
 DIRECTION_ORDER = {stats.IMPROVING: 0, stats.STATIC: 1, stats.WORSENING: 2}
@@ -78,19 +77,18 @@ class IndicatorTable(tables.Table):
         return format_html('<a href="{}?period={}">{}</a>', url, self.result.period, value)
 
     def render_value(self, value):
-        return render_to_string("includes/value.html", value_cell(value, self.info))
+        return cells.value_html(value, self.info)
 
     def render_national_quartile(self, value):
         if not (value and value.band):
             return ""
-        return render_to_string("includes/band_tag.html", band_tag(value))
+        return cells.band_html(value)
 
     def render_direction(self, value, record):
-        context = direction(value, record.previous_value, self.info.decimals)
-        return render_to_string("includes/direction.html", context)
+        return cells.direction_html(value, record.previous_value, self.info.decimals)
 
     def render_previous_value(self, value):
-        return number(value, self.info.decimals)
+        return format_number(value, self.info.decimals)
 
 
 class CouncilTable(tables.Table):

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from django import forms
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django_tables2 import RequestConfig
@@ -16,9 +17,10 @@ from django_tables2 import RequestConfig
 from councils.models import Area, ComparatorGroup
 from indicators.models import Source
 from indicators.periods import format_period, parse_period
-from scorecard import charts, data, tables
+from scorecard import cells, charts, data, tables
 from scorecard.exports import csv_response, table_rows, xlsx_response
 from scorecard.filters import CouncilFilter
+from scorecard.numbers import rounded
 from scorecard.pagecache import cached_page
 
 
@@ -65,7 +67,7 @@ def _results(year, group, **options) -> dict[int, "data.IndicatorResult"]:
 def region_overview(request):
     """Heatmap of the group's councils × indicators for a period, with roll-ups."""
     form, year, group = _options(request)
-    results = _results(year, group)
+    results = _results(year, group, with_trend=False)
     sections = data.sections(list(results.values()), year)
     download = request.GET.get("format") in DOWNLOADS
     if download and request.GET.get("table") != "directions":
@@ -84,6 +86,14 @@ def region_overview(request):
             _direction_rows(directions, year),
         )
     councils = sorted((row.council for row in _first_rows(sections)), key=lambda c: c.name)
+    # Every council in England is too many columns for one page: they are shown a page apiece.
+    page = Paginator(councils, COUNCILS_PER_PAGE).get_page(request.GET.get("page"))
+    shown = {council.id for council in page}
+    # Each measure's cells prepared in Python: hundreds of them, one template each is slow.
+    rows = [
+        (section, [(result, cells.heatmap_row(result, shown)) for result in section.results])
+        for section in sections
+    ]
     return render(
         request,
         "scorecard/overview.html",
@@ -91,14 +101,33 @@ def region_overview(request):
             "form": form,
             "period": format_period(year),
             "group": group,
-            "sections": sections,
-            "councils": councils,
+            "sections": rows,
+            "councils": page.object_list,
+            "page": page,
+            "pages": _page_links(request, page),
             "directions": directions,
             "direction_counts": Counter(d.result.direction for d in directions),
             "since": format_period(year - 1),
             "tolerance": settings.OVERALL_DIRECTION_TOLERANCE,
         },
     )
+
+
+COUNCILS_PER_PAGE = 25
+
+
+def _page_links(request, page) -> list[tuple[str, str]]:
+    """(label, query string) of the previous and next pages, keeping every other option."""
+    links = []
+    for label, here, number in (
+        ("Previous councils", page.has_previous(), "previous_page_number"),
+        ("Next councils", page.has_next(), "next_page_number"),
+    ):
+        if here:
+            query = request.GET.copy()
+            query["page"] = getattr(page, number)()
+            links.append((label, query.urlencode()))
+    return links
 
 
 @cached_page
@@ -324,7 +353,9 @@ def _results_rows(results, council_id=None):
                 row.council.cassr_code,
                 row.council.ons_code,
                 row.council.name,
-                row.cell.outcome if row.cell.has_value else (row.cell.text or None),
+                rounded(row.cell.outcome, info.decimals)
+                if row.cell.has_value
+                else (row.cell.text or None),
                 row.cell.status_label,
                 row.cell.numerator,
                 row.cell.denominator,
@@ -335,9 +366,9 @@ def _results_rows(results, council_id=None):
                 grouped.n if grouped and grouped.rank else None,
                 grouped.band if grouped else None,
                 row.direction,
-                row.previous_value,
-                result.england.outcome,
-                result.region.outcome,
+                rounded(row.previous_value, info.decimals),
+                rounded(result.england.outcome, info.decimals),
+                rounded(result.region.outcome, info.decimals),
             ]
 
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.cache import cache
@@ -122,8 +123,9 @@ def test_csv_export_has_a_bom_and_neutralised_text(client):
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        ("/?period=2022-23", 13),
-        ("/?period=2017-18", 13),
+        ("/?period=2022-23", 12),
+        ("/?period=2017-18", 12),
+        ("/?period=2024-25&group=england", 11),
         ("/councils/birmingham/?period=2022-23", 14),
         ("/councils/leeds/?period=2024-25", 14),
         ("/indicators/3d2a/?period=2022-23", 13),
@@ -168,3 +170,26 @@ def test_the_overview_counts_rag_ratings_and_gives_each_councils_overall_directi
         change = float(row["mean_percentile_rank_to"]) - float(row["mean_percentile_rank_from"])
         expected = "positive" if change > 0.02 else "negative" if change < -0.02 else "static"
         assert row["overall_direction"] == expected, row["council"]
+
+
+def test_the_england_overview_shows_its_councils_a_page_apiece_within_budget(client):
+    first = client.get("/?period=2024-25&group=england")
+    last = client.get("/?period=2024-25&group=england&page=99")  # past the end: the last page
+    html, end = first.content.decode(), last.content.decode()
+    assert len(first.content) <= 500_000 and len(last.content) <= 500_000
+    heading = html.split("<tbody>")[0]
+    assert "Barking and Dagenham" in heading and "Walsall" not in heading
+    assert "Councils 1 to 25 of" in html
+    assert "York" in end.split("<tbody>")[0]
+    _, to, of = re.search(r"Councils (\d+) to (\d+) of (\d+)", end).groups()
+    assert to == of and int(of) >= 150
+    assert 'href="?period=2024-25&amp;group=england&amp;page=2">Next councils' in html
+    # Every measure shows the page's 25 councils.
+    assert html.count("<td class=\"band-") == 25 * html.count('<th scope="row"><a href="/indicators/')
+
+
+def test_the_overview_download_holds_every_council_of_england(client):
+    response = client.get("/?period=2024-25&group=england&format=csv")
+    header, *rows = csv.reader(io.StringIO(response.content.decode()))
+    councils = {row[header.index("council")] for row in rows}
+    assert len(councils) >= 150 and "Walsall" in councils

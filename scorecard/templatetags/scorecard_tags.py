@@ -3,19 +3,10 @@
 from django import template
 
 from indicators.periods import format_period
-from scorecard import charts, data, stats
+from scorecard import cells, charts, data, stats
 from scorecard.numbers import format_number
 
 register = template.Library()
-
-ARROWS = {
-    stats.IMPROVING: ("▲", "Improving"),
-    stats.WORSENING: ("▼", "Worsening"),
-    stats.STATIC: ("►", "Static"),
-    stats.NOT_COMPARABLE: ("–", "Not comparable"),
-    stats.POSITIVE: ("▲", "Positive"),
-    stats.NEGATIVE: ("▼", "Negative"),
-}
 
 
 @register.filter
@@ -36,27 +27,19 @@ def band_label(band):
     return stats.BAND_LABELS.get(band, "")
 
 
-@register.inclusion_tag("includes/direction.html")
+@register.simple_tag
 def direction(code, previous=None, decimals=1):
-    symbol, words = ARROWS.get(code, ARROWS[stats.NOT_COMPARABLE])
-    return {
-        "symbol": symbol,
-        "words": words,
-        "code": code,
-        "previous": previous,
-        "decimals": decimals,
-    }
+    return cells.direction_html(code, previous, decimals)
 
 
-@register.inclusion_tag("includes/band_tag.html")
+@register.simple_tag
 def band_tag(benchmark, short=False):
-    band = benchmark.band if benchmark else None
-    return {"band": band, "label": stats.BAND_LABELS.get(band, ""), "short": short}
+    return cells.band_html(benchmark, short=short)
 
 
-@register.inclusion_tag("includes/value.html")
+@register.simple_tag
 def value_cell(cell, info):
-    return {"cell": cell, "info": info}
+    return cells.value_html(cell, info)
 
 
 @register.simple_tag
