@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class ScorecardConfig(AppConfig):
@@ -8,3 +9,10 @@ class ScorecardConfig(AppConfig):
         from scorecard import freshness
 
         freshness.connect()
+
+
+class ScorecardAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin, with the scorecard's admin site (INSTALLED_APPS names it)."""
+
+    default = False
+    default_site = "scorecard.admin.ScorecardAdminSite"

@@ -4,6 +4,7 @@ shows on the next request without anything rendered inside the save."""
 import io
 import random
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -249,4 +250,19 @@ def test_rebuild_results_recomputes_the_store(django_assert_max_num_queries):
     call_command("rebuild_results", stdout=out)
     assert "Rebuilt" in out.getvalue()
     assert Standing.objects.filter(group__isnull=True).count() > 10_000
+    assert_store_equals_a_rebuild()
+
+
+def test_a_bulk_action_in_the_admin_recomputes_once(admin_client):
+    pks = list(
+        Value.objects.filter(area__name="Walsall", period__year=2023).values_list("pk", flat=True)
+    )
+    with mock.patch.object(freshness, "_apply", wraps=freshness._apply) as apply:
+        response = admin_client.post(
+            "/admin/indicators/value/",
+            {"action": "delete_selected", "_selected_action": pks, "post": "yes"},
+        )
+    assert response.status_code == 302
+    assert len(pks) > 10 and not Value.objects.filter(pk__in=pks).exists()
+    assert apply.call_count == 1
     assert_store_equals_a_rebuild()
