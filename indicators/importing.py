@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from councils.models import Area, AreaKind
 
+from . import validation
 from .models import (
     PUBLISHED_FIELDS,
     TOTAL,
@@ -35,11 +36,11 @@ from .models import (
     ImportRun,
     Indicator,
     IndicatorCode,
-    Kind,
     Period,
     Value,
     ValueChange,
     normalise_code,
+    period_being_collected,
 )
 from .periods import fiscal_year_from_end, format_period, parse_period
 
@@ -585,6 +586,7 @@ class Catalogue:
         for code in IndicatorCode.objects.all():
             self.codes[code.normalised].append((code.indicator_id, code.first_year, code.last_year))
         self.indicators = {i.pk: i for i in Indicator.objects.all()}
+        self.collecting = period_being_collected()
 
     def area(self, record: Record) -> int | None:
         if record.level == AreaKind.COUNCIL and not record.code:
@@ -664,7 +666,37 @@ def resolve(records: Iterable[Record], catalogue: Catalogue, report: FileReport,
             f"{report.path}: unknown measure code(s) for the year: {listed}. Add them to the "
             "indicator catalogue (IndicatorCode) before importing."
         )
-    return list(merged.values())
+    resolved = list(merged.values())
+    validate(resolved, catalogue, report, errors)
+    return resolved
+
+
+def validate(resolved: list[Resolved], catalogue: Catalogue, report: FileReport, errors) -> None:
+    """The rules of `indicators.validation`, over every value of a file at once: impossible
+    values are errors; implausible ones are official figures, so they are flagged."""
+    if catalogue.collecting:
+        for year in sorted({item.record.year for item in resolved}):
+            for problem in validation.check_period(year, None, catalogue.collecting):
+                first = next(item.record.where for item in resolved if item.record.year == year)
+                errors.append(f"{first}: {problem}")
+    by_kind = defaultdict(list)
+    for item in resolved:
+        by_kind[catalogue.indicators[item.indicator_id].kind].append(item)
+    for kind, items in by_kind.items():
+        fields = {
+            name: [
+                number if status == Availability.AVAILABLE else None
+                for status, number in (item.record.fields.get(name, ("", None)) for item in items)
+            ]
+            for name in validation.NUMBER_FIELDS
+        }
+        for item, problems in zip(items, validation.check_numbers(kind, fields), strict=True):
+            for problem in problems:
+                line = f"{item.record.where}: {problem}"
+                if problem.impossible:
+                    errors.append(line)
+                elif problem.field != "outcome":  # the outcome's flag is kept with the value
+                    report.flagged.append(line)
 
 
 def _merge_duplicate(kept: Record, extra: Record, errors) -> None:
@@ -836,6 +868,9 @@ class Importer:
 
 
 def _quality_flag(indicator: Indicator, outcome: float | None) -> str:
-    if indicator.kind == Kind.PERCENTAGE and outcome is not None and outcome > 100:
-        return "Outcome above 100%: a data-quality issue noted by the publisher"
+    """An official outcome that validation finds implausible is kept, and flagged."""
+    problems = validation.check_numbers(indicator.kind, {"outcome": [outcome]})[0]
+    if any(not problem.impossible for problem in problems):
+        side = "above 100%" if outcome > 100 else "below 0%"
+        return f"Outcome {side}: a data-quality issue noted by the publisher"
     return ""

@@ -10,12 +10,12 @@ import re
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 
 from councils.models import Area
 
-from .periods import format_period, parse_period
+from .periods import format_period, parse_period, period_end
 from .signals import values_written
 
 
@@ -274,6 +274,53 @@ class Period(models.Model):
         return format_period(self.year, self.quarter)
 
 
+class Collection(models.Model):
+    """The period being collected: one row. Validation reads it, never today's date, so next
+    year's official files import and a file dated years ahead does not."""
+
+    period = models.ForeignKey(
+        Period,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Blank: the period after the latest one with data.",
+    )
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="collection_one_row")]
+
+    def __str__(self):
+        return f"Collecting {format_period(*period_being_collected())}"
+
+
+def _next_period(year: int, quarter: int | None) -> tuple[int, int | None]:
+    """Periods in order of their end: Q1, Q2, Q3, Q4, then the year they make up."""
+    if quarter is None:
+        return year + 1, None
+    return (year, quarter + 1) if quarter < 4 else (year, None)
+
+
+def period_being_collected() -> tuple[int, int | None] | None:
+    """(year, quarter) being collected: the stored setting, else the period after the latest
+    one with data, else (no data yet) the latest year the catalogue's codes name; None with
+    no catalogue either."""
+    chosen = Collection.objects.filter(pk=1, period__isnull=False).values_list(
+        "period__year", "period__quarter"
+    )
+    if chosen:
+        return chosen[0]
+    with_data = Period.objects.filter(Exists(Value.objects.filter(period=OuterRef("pk"))))
+    latest = max(
+        with_data.values_list("year", "quarter"), key=lambda p: period_end(*p), default=None
+    )
+    if latest:
+        return _next_period(*latest)
+    years = IndicatorCode.objects.aggregate(first=Max("first_year"), last=Max("last_year"))
+    named = [year for year in years.values() if year is not None]
+    return (max(named), None) if named else None
+
+
 class Availability(models.TextChoices):
     AVAILABLE = "available", "Available"
     SUPPRESSED = "suppressed", "Suppressed [c]"
@@ -284,6 +331,8 @@ class Availability(models.TextChoices):
 # The published numeric fields of a value; each has a "<field>_status" beside it.
 PUBLISHED_FIELDS = ["outcome", "numerator", "denominator", "base", "margin_of_error"]
 TOTAL = "Total"
+# No published figure comes near this: beyond it, or NaN or infinite, a number is an error.
+NUMBER_LIMIT = 1e12
 
 
 def _status_matches_number(field: str) -> models.CheckConstraint:
@@ -292,6 +341,22 @@ def _status_matches_number(field: str) -> models.CheckConstraint:
         condition=(available & Q(**{f"{field}__isnull": False}))
         | (~available & Q(**{f"{field}__isnull": True})),
         name=f"value_{field}_status_matches",
+    )
+
+
+def _not_negative(field: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0}),
+        name=f"value_{field}_not_negative",
+    )
+
+
+def _finite(field: str) -> models.CheckConstraint:
+    """No NaN or infinity (PostgreSQL stores both; NaN sorts above every number there)."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True})
+        | Q(**{f"{field}__gt": -NUMBER_LIMIT, f"{field}__lt": NUMBER_LIMIT}),
+        name=f"value_{field}_finite",
     )
 
 
@@ -449,6 +514,8 @@ class Value(models.Model):
                 condition=Q(denominator__isnull=True) | Q(denominator__gte=0),
                 name="value_denominator_not_negative",
             ),
+            *(_not_negative(field) for field in ["numerator", "base", "margin_of_error"]),
+            *(_finite(field) for field in PUBLISHED_FIELDS),
         ]
         indexes = [models.Index(fields=["indicator", "period"], name="value_indicator_period")]
 
