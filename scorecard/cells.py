@@ -14,7 +14,7 @@ from django.utils.text import capfirst, slugify
 
 from indicators.models import Kind
 from scorecard import stats
-from scorecard.numbers import format_number
+from scorecard.numbers import format_number, rounded
 
 ARROWS = {
     stats.IMPROVING: ("▲", "Improving"),
@@ -51,6 +51,20 @@ def value_html(cell, info) -> SafeString:
     if cell.quality_flag:
         html += f'<br><span class="warning">{escape(cell.quality_flag)}</span>'
     return mark_safe(html)
+
+
+def plain_value(cell, info):
+    """A published value for a download, as the page reads it: a number rounded to its
+    decimals (a whole number without decimals, so a year is 2023, not 2023.0), a rating or
+    category in words, a date; None when there is no value (the status column says why)."""
+    if not cell.has_value:
+        return None
+    if cell.outcome is not None:
+        number = rounded(cell.outcome, info.decimals)
+        return int(number) if number is not None and info.decimals == 0 else number
+    if cell.text:
+        return capfirst(cell.text)
+    return cell.date
 
 
 def band_html(benchmark, *, short: bool = False) -> SafeString:

@@ -7,6 +7,7 @@ without touching the database again.
 """
 
 import datetime
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,6 +26,7 @@ from indicators.models import (
     Value,
 )
 from indicators.periods import format_period
+from indicators.validation import canonical_choice
 from scorecard import stats
 from scorecard.models import Standing, Summary
 
@@ -415,9 +417,9 @@ def travel(
         series[year], previous, polarity_of(info), info.tolerance_for(cell.margin_of_error)
     )
     if info.kind == Kind.RAG:
-        texts = {y: c.text for y, c in earlier.items() if y < year and c.text}
+        texts = {y: _rating(c.text) for y, c in earlier.items() if y < year and _rating(c.text)}
         previous_year = max(texts, default=None)
-        direction = stats.rag_movement(texts.get(previous_year), cell.text or None)
+        direction = stats.rag_movement(texts.get(previous_year), _rating(cell.text))
     return direction, previous_year, previous
 
 
@@ -486,11 +488,24 @@ def _group_table(info, members, values, council_cells):
 
 
 def _number(cell: Cell) -> float | None:
-    return cell.outcome if cell.status == Availability.AVAILABLE else None
+    """The number a cell is ranked on: a published, finite outcome. Whatever else a row holds
+    (validation keeps it out, but a page must never fail on it) counts as missing."""
+    if cell.status != Availability.AVAILABLE:
+        return None
+    return _finite(cell.outcome)
+
+
+def _finite(x: float | None) -> float | None:
+    return x if x is not None and math.isfinite(x) else None
 
 
 def _pair(cell: Cell) -> tuple[float | None, float | None]:
-    return cell.numerator, cell.denominator
+    return _finite(cell.numerator), _finite(cell.denominator)
+
+
+def _rating(text: str) -> str | None:
+    """A RAG rating as `stats.rag_movement` reads it; None for anything else."""
+    return text.strip().lower() if text and text.strip().lower() in stats.RAG_ORDER else None
 
 
 # Reading stored results --------------------------------------------------------------------
@@ -797,13 +812,20 @@ def sections(results: list[IndicatorResult], year: int) -> list[Section]:
 
 
 def category_counts(result: IndicatorResult) -> dict[str, int]:
-    """ "2 green, 12 amber": the group's councils per category, in the catalogue's order, with
-    councils that have no value counted as "no data"."""
-    values = [row.cell.text or "no data" for row in result.rows]
+    """ "2 green, 12 amber": the group's councils per category, in the catalogue's order (its
+    spelling, whatever the case stored), with councils that have no value counted as "no
+    data" and any other text as "not recognised"."""
+    categories = list(result.indicator.categories)
+    values = [
+        canonical_choice(row.cell.text, categories) or "not recognised"
+        if row.cell.text
+        else "no data"
+        for row in result.rows
+    ]
     return {
         category: count
         for category, count in stats.category_counts(
-            values, [*reversed(result.indicator.categories), "no data"]
+            values, [*reversed(categories), "no data", "not recognised"]
         ).items()
         if count
     }

@@ -6,6 +6,8 @@ Cells say what they mean in words (band, direction of travel), never by colour a
 the same templates the rest of the site uses.
 """
 
+import math
+
 import django_tables2 as tables
 from django.db.models import F
 from django.urls import reverse
@@ -36,9 +38,14 @@ class RowsInMemory(TableListData):
 
 
 def _cell_value(cell):
+    """What a value sorts by: (0, its number), (1, its text, case ignored) or (2, its date), so
+    that a row of another kind than its column's (never valid, but never a failure either)
+    sorts after the rest rather than failing to compare."""
     if not cell.has_value:
         return None
-    return cell.outcome if cell.outcome is not None else (cell.text or cell.date)
+    if cell.outcome is not None:
+        return (0, cell.outcome) if math.isfinite(cell.outcome) else None
+    return (1, cell.text.lower()) if cell.text else (2, cell.date)
 
 
 class IndicatorTable(tables.Table):

@@ -353,9 +353,7 @@ def _results_rows(results, council_id=None):
                 row.council.cassr_code,
                 row.council.ons_code,
                 row.council.name,
-                rounded(row.cell.outcome, info.decimals)
-                if row.cell.has_value
-                else (row.cell.text or None),
+                cells.plain_value(row.cell, info),
                 row.cell.status_label,
                 row.cell.numerator,
                 row.cell.denominator,

@@ -131,3 +131,26 @@ def test_a_django_tables2_table_exports_its_raw_values():
     assert rows == [["Walsall", 27.9], ["Dudley", -1]]
     text = csv_response("x.csv", header, rows, data_as_at=AS_AT).content.decode("utf-8-sig")
     assert "Walsall,27.9," in text and "Dudley,-1," in text
+
+
+@pytest.mark.django_db
+def test_downloads_carry_every_kind_of_value_as_the_page_reads_it(client):
+    response = client.get("/councils/birmingham/?period=2023-24&format=csv")
+    header, *rows = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+    values = {row[header.index("indicator_code")]: row[header.index("value")] for row in rows}
+    assert values["WM-LOCAL-ACCOUNT"] == "2023"  # a year, not 2023.0
+    assert values["WM-PEER-CHALLENGE"] == "2021-03-18"
+    assert values["WM-CARE-ACT"] in {"Red", "Amber", "Green"}
+    assert values["WM-BCF"] in {"Yes", "No"}
+    assert values["WM-DASS-POST"]
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(client.get("/councils/birmingham/?period=2023-24&format=xlsx").content)
+    )
+    sheet = workbook.active
+    heading = [cell.value for cell in sheet[1]]
+    by_code = {
+        row[heading.index("indicator_code")]: row[heading.index("value")]
+        for row in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    assert by_code["WM-LOCAL-ACCOUNT"] == 2023
+    assert by_code["WM-CARE-ACT"] == values["WM-CARE-ACT"]
