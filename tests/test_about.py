@@ -95,4 +95,4 @@ def test_the_footer_shows_the_source_and_when_the_data_last_changed(about):
 def test_the_page_has_a_skip_link_and_marks_its_place_in_the_navigation(about):
     assert '<a href="#main-content" class="skip-link">Skip to main content</a>' in about
     assert 'href="/about/" aria-current="page">About the data</a>' in about
-    assert "vendor/plotly.min.js" not in about  # chart scripts only on chart pages
+    assert "vendor/plotly" not in about  # chart scripts only on chart pages
