@@ -526,16 +526,13 @@ class _Stored:
     aggregate: stats.Aggregate | None
 
 
+# A stored standing's fields in the order of `_benchmark_of`'s arguments.
+_BENCHMARK_COLUMNS = ("value", "n", "rank", "tied", "band", "percentile")
 _STANDING_COLUMNS = (
     "indicator_id",
     "area_id",
     "group_id",
-    "value",
-    "n",
-    "rank",
-    "tied",
-    "band",
-    "percentile",
+    *_BENCHMARK_COLUMNS,
     "direction",
     "previous_year",
     "previous_value",
@@ -744,17 +741,7 @@ def _national_points(year: int, ids: list[int]) -> dict[int, list[NationalPoint]
     found = defaultdict(list)
     for indicator, pk, name, value, n, rank, tied, band, p in Standing.objects.filter(
         year=year, indicator_id__in=ids, group__isnull=True, value__isnull=False
-    ).values_list(
-        "indicator_id",
-        "area_id",
-        "area__name",
-        "value",
-        "n",
-        "rank",
-        "tied",
-        "band",
-        "percentile",
-    ):
+    ).values_list("indicator_id", "area_id", "area__name", *_BENCHMARK_COLUMNS):
         found[indicator].append(
             NationalPoint(pk, name, value, _benchmark_of(value, n, rank, tied, band, p))
         )
