@@ -487,6 +487,11 @@ class Value(models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=1,
+        help_text="Counts the saves of the value: an admin form opened at an earlier version "
+        "is refused, so no change is lost.",
+    )
 
     objects = ValueQuerySet.as_manager()
 
