@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from indicators.forms import ValueForm, fields_for, indicator_for
 from indicators.models import (
     ImportRun,
     Indicator,
@@ -8,6 +9,17 @@ from indicators.models import (
     SeriesBreak,
     Value,
     ValueChange,
+)
+
+CHOOSE_FIRST = (
+    "Choose the area, indicator and period, then save: the form then asks for the value as "
+    "the indicator's kind needs it (a rating, yes or no, a category, a date, a year, or a "
+    "number with its unit). The region's own measures are for the region's councils only."
+)
+MISSING = "Leave a value blank and choose why it is missing: a missing value is never a zero."
+OFFICIAL = (
+    "A published figure, from the import named below: it changes only by import. Corrections "
+    "to published figures will be recorded as errata."
 )
 
 
@@ -47,10 +59,16 @@ class ValueChangeInline(admin.TabularInline):
         return False
 
 
+KEY = ["area", "indicator", "period", "disaggregation"]
+
+
 @admin.register(Value)
 class ValueAdmin(admin.ModelAdmin):
-    """Regional leads enter and correct values here; every change is recorded."""
+    """Regional leads enter and correct values here, in the terms of each indicator's kind;
+    every change is recorded. Published (imported) values are shown, never changed: they
+    change only by import, so no edit here is undone by the next one."""
 
+    form = ValueForm
     list_display = [
         "area",
         "indicator",
@@ -65,42 +83,42 @@ class ValueAdmin(admin.ModelAdmin):
     search_fields = ["area__name", "area__code", "indicator__code", "indicator__name"]
     list_select_related = ["area", "indicator", "period"]
     autocomplete_fields = ["area", "indicator"]
-    readonly_fields = ["import_run", "entered_by", "updated_at"]
     inlines = [ValueChangeInline]
-    fieldsets = [
-        (None, {"fields": ["area", "indicator", "period", "disaggregation"]}),
-        (
-            "Value",
-            {
-                "fields": [
-                    ("outcome", "outcome_status"),
-                    "text_value",
-                    "date_value",
-                    ("numerator", "numerator_status"),
-                    ("denominator", "denominator_status"),
-                    ("base", "base_status"),
-                    ("margin_of_error", "margin_of_error_status"),
-                ],
-                "description": "Leave a number blank and choose why it is missing: a missing "
-                "value is never a zero.",
-            },
-        ),
-        (None, {"fields": ["note", "quality_flag", "import_run", "entered_by", "updated_at"]}),
-    ]
+
+    def get_fieldsets(self, request, obj=None):
+        indicator = indicator_for(obj, request.POST if request.method == "POST" else request.GET)
+        if indicator is None:
+            return [(None, {"fields": KEY, "description": CHOOSE_FIRST})]
+        official = obj is not None and obj.import_run_id
+        value = {"fields": fields_for(indicator.kind), "description": MISSING}
+        if official:
+            value["description"] = OFFICIAL
+        rest = ["note", "quality_flag", "import_run", "entered_by", "updated_at"]
+        if not official:
+            rest.append(("version", "seen_change"))
+        return [(None, {"fields": KEY}), ("Value", value), (None, {"fields": rest})]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A saved value keeps its place: to move it, add it where it belongs and delete this.
+        key = KEY if obj is not None else []
+        return [*key, "import_run", "entered_by", "updated_at"]
+
+    def has_change_permission(self, request, obj=None):
+        official = obj is not None and obj.import_run_id is not None
+        return not official and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        official = obj is not None and obj.import_run_id is not None
+        return not official and super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         obj.entered_by = request.user
+        obj.version = form.cleaned_data["version"] + 1 if change else 1
         super().save_model(request, obj, form, change)
         if change:
             ValueChange.objects.bulk_create(
-                ValueChange(
-                    value=obj,
-                    field=name,
-                    old=str(form.initial.get(name) or ""),
-                    new=str(form.cleaned_data.get(name) or ""),
-                    changed_by=request.user,
-                )
-                for name in form.changed_data
+                ValueChange(value=obj, field=name, old=old, new=new, changed_by=request.user)
+                for name, old, new in form.audit()
             )
 
 
