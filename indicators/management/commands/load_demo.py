@@ -16,9 +16,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from councils.models import Area
+from indicators import validation
 from indicators.catalogue import Counts, read_csv, sync
 from indicators.models import TOTAL, Availability, Indicator, Kind, Period, Source, Value
-from indicators.periods import period_end
 from scorecard import freshness
 
 DEMO_VALUES_CSV = Path(settings.BASE_DIR) / "data" / "demo" / "local_values.csv"
@@ -27,18 +27,26 @@ DEFAULT_DEMO_PASSWORD = "scorecard-demo"
 
 
 def value_fields(indicator: Indicator, text: str, period: Period) -> dict:
-    """The Value fields that hold `text` for the indicator's kind, as at the end of the period."""
+    """The Value fields that hold `text` for the indicator's kind, checked by the validation
+    layer as entered data (implausible is refused too). A demo value holds as at the end of
+    its period, so the period bounds its dates and years."""
     fields = {"outcome": None, "text_value": "", "date_value": None}
     if indicator.kind == Kind.DATE:
         fields["date_value"] = date.fromisoformat(text)
-        if fields["date_value"] > period_end(period.year, period.quarter):
-            raise ValueError(f"{text} is after the end of {period}")
     elif indicator.is_numeric:
         fields["outcome"] = float(text)
-    elif indicator.categories and text not in indicator.categories:
-        raise ValueError(f"{text!r} is not one of {indicator.code}'s {indicator.categories}")
     else:
-        fields["text_value"] = text
+        fields["text_value"] = validation.canonical_choice(text, indicator.categories) or text
+    problems = validation.check_value(
+        indicator.kind,
+        indicator.categories,
+        numbers={"outcome": fields["outcome"]} if indicator.is_numeric else None,
+        text=fields["text_value"],
+        date=fields["date_value"],
+        collecting=(period.year, period.quarter),
+    )
+    if problems:
+        raise ValueError(f"{indicator.code} {period}: " + "; ".join(map(str, problems)))
     return fields
 
 
