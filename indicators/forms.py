@@ -248,13 +248,18 @@ class ValueForm(forms.ModelForm):
             return cleaned.get(name)
         return getattr(self.instance, name) if getattr(self.instance, f"{name}_id") else None
 
+    def _error(self, name: str, message: str) -> None:
+        """An error on the field, or on the whole form where the field is read-only (a saved
+        value's area and period)."""
+        self.add_error(name if name in self.fields else None, message)
+
     def _check_area(self, cleaned):
         area = self._key(cleaned, "area")
         if area is None or self.indicator.source != Source.LOCAL:
             return
         group = ComparatorGroup.objects.filter(is_default=True).first()
         if group and not group.councils.filter(pk=area.pk).exists():
-            self.add_error(
+            self._error(
                 "area",
                 f"{area} is not one of the {group.councils.count()} {group} councils: the "
                 "region's own measures are for them only.",
@@ -266,7 +271,7 @@ class ValueForm(forms.ModelForm):
         collecting = period_being_collected()
         if period and collecting:
             for problem in validation.check_period(period.year, period.quarter, collecting):
-                self.add_error("period", problem.message)
+                self._error("period", problem.message)
         collecting = collecting or ((period.year, period.quarter) if period else None)
         if collecting is None:
             return

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.test import Client
 
-from councils.models import Area
+from councils.models import Area, ComparatorGroup
 from indicators.models import Indicator, Period, Value, ValueChange
 from tests.admin_forms import admin_form_data
 
@@ -282,3 +282,17 @@ def test_every_admin_save_counts_a_version(admin_client):
     assert list(
         ValueChange.objects.filter(value=value).order_by("pk").values_list("old", "new")
     ) == [("amber", "green"), ("green", "red")]
+
+
+def test_a_saved_value_of_a_council_that_left_the_group_is_refused_with_a_message(admin_client):
+    value = (
+        Value.objects.filter(indicator__source="local", import_run=None, area__name="Walsall")
+        .exclude(outcome=None)
+        .first()
+    )
+    ComparatorGroup.objects.get(is_default=True).councils.remove(value.area)
+    url = f"/admin/indicators/value/{value.pk}/change/"
+    data = admin_form_data(admin_client.get(url))
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "is not one of the 13 West Midlands ADASS councils" in response.content.decode()
