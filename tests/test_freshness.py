@@ -129,9 +129,16 @@ def _save_a_new_group(rng, **context):
 
 
 def _edit_in_the_admin(rng, admin_client, **context):
-    # An entered count (published values are read-only in the admin): any count plus one is
-    # a valid count.
-    value = council_values(rng, outcome__isnull=False, import_run=None, indicator__kind="count")[0]
+    # An entered count (published values are read-only in the admin) of a council still in
+    # the region's group (the region's own measures are for its councils only): any count
+    # plus one is a valid count.
+    value = council_values(
+        rng,
+        outcome__isnull=False,
+        import_run=None,
+        indicator__kind="count",
+        area__comparator_groups__is_default=True,
+    )[0]
     url = f"/admin/indicators/value/{value.pk}/change/"
     data = admin_form_data(admin_client.get(url))
     data["outcome"] = str(round(value.outcome + 1, 1))
