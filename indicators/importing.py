@@ -30,7 +30,6 @@ from councils.models import Area, AreaKind
 
 from . import validation
 from .models import (
-    PUBLISHED_FIELDS,
     TOTAL,
     Availability,
     ImportRun,
@@ -713,8 +712,6 @@ def _merge_duplicate(kept: Record, extra: Record, errors) -> None:
 
 # Writing ---------------------------------------------------------------------------------
 
-_VALUE_COLUMNS = [f for name in PUBLISHED_FIELDS for f in (name, f"{name}_status")]
-
 
 def _fmt(status: str, number: float | None) -> str:
     if status == Availability.AVAILABLE:
@@ -748,18 +745,15 @@ class Importer:
         if errors:
             raise ImportFailed(errors)
         with transaction.atomic():
+            periods = _lock_periods({item.record.year for *_, items in parsed for item in items})
             for path, report, resolved in parsed:
-                self._merge(path, report, resolved, catalogue)
+                self._merge(path, report, resolved, catalogue, periods)
             if self.dry_run:
                 transaction.set_rollback(True)
         return [report for _, report, _ in parsed]
 
-    def _merge(self, path: Path, report: FileReport, resolved: list[Resolved], catalogue):
+    def _merge(self, path: Path, report: FileReport, resolved: list[Resolved], catalogue, periods):
         started = timezone.now()
-        periods = {
-            year: Period.objects.get_or_create(year=year, quarter=None)[0]
-            for year in {item.record.year for item in resolved}
-        }
         run = ImportRun.objects.create(
             file_name=path.name,
             sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
@@ -767,13 +761,15 @@ class Importer:
             started_at=started,
             finished_at=started,
         )
-        existing = {
-            (v.area_id, v.indicator_id, v.period_id, v.disaggregation): v
-            for v in Value.objects.filter(
-                indicator_id__in={item.indicator_id for item in resolved},
-                period_id__in=[p.pk for p in periods.values()],
-            ).select_related("import_run")
-        }
+        existing = _lock_values(
+            {item.indicator_id for item in resolved},
+            {periods[item.record.year].pk for item in resolved},
+        )
+        layouts = dict(
+            ImportRun.objects.filter(
+                pk__in={value.import_run_id for value in existing.values()}
+            ).values_list("pk", "layout")
+        )
         precedence = PRECEDENCE[report.layout]
         to_create, to_update, changes = [], {}, []
         for item in resolved:
@@ -802,9 +798,7 @@ class Importer:
                 if flag:
                     report.flagged.append(f"{record.where}: {flag}")
                 continue
-            stored_precedence = PRECEDENCE.get(
-                value.import_run.layout if value.import_run_id else "", 0
-            )
+            stored_precedence = PRECEDENCE.get(layouts.get(value.import_run_id, ""), 0)
             differences = []
             for name, (status, number) in record.fields.items():
                 old = (getattr(value, f"{name}_status"), getattr(value, name))
@@ -821,9 +815,11 @@ class Importer:
                 report.unchanged += 1
                 report.by_period[label]["unchanged"] += 1
                 continue
+            fields = {"updated_at", "version"}
             for name, old, (status, number) in differences:
                 setattr(value, name, number)
                 setattr(value, f"{name}_status", status)
+                fields.update((name, f"{name}_status"))
                 if value.pk:
                     changes.append(
                         ValueChange(
@@ -842,29 +838,59 @@ class Importer:
             # The value's source stays the most authoritative file that gave it a field.
             if precedence >= stored_precedence:
                 value.import_run = run
+                fields.add("import_run")
             value.updated_at = run.started_at
+            value.version += 1  # an admin form opened before the import is refused
             # Judge the outcome the value now holds: a kept-out outcome flags nothing.
             flag = _quality_flag(indicator, value.outcome)
             if flag != value.quality_flag:
                 value.quality_flag = flag
+                fields.add("quality_flag")
                 if flag:
                     report.flagged.append(f"{record.where}: {flag}")
             if value.pk:
-                to_update[value.pk] = value
+                to_update[value.pk] = (value, fields)
             report.updated += 1
             report.by_period[label]["updated"] += 1
         Value.objects.bulk_create(to_create, batch_size=2000)
-        Value.objects.bulk_update(
-            list(to_update.values()),
-            [*_VALUE_COLUMNS, "import_run", "quality_flag", "updated_at"],
-            batch_size=1000,
-        )
+        _update_changed_fields(to_update.values())
         ValueChange.objects.bulk_create(changes, batch_size=2000)
         run.created, run.updated, run.unchanged = report.created, report.updated, report.unchanged
         run.skipped = sum(report.skipped.values())
         run.finished_at = timezone.now()
         run.report = "\n".join(report.lines())
         run.save()
+
+
+def _lock_periods(years: set[int]) -> dict[int, Period]:
+    """The years' periods, created if new and locked until the import commits, so that two
+    imports of one year take turns and each reads what the other wrote, new values included.
+    The lock (FOR NO KEY UPDATE) still lets other writers add values to the period."""
+    for year in sorted(years):  # in order: two imports creating periods never wait in a cycle
+        Period.objects.get_or_create(year=year, quarter=None)
+    locked = Period.objects.filter(year__in=years, quarter=None).select_for_update(no_key=True)
+    return {period.year: period for period in locked.order_by("pk")}
+
+
+def _lock_values(indicators: set[int], periods: set[int]) -> dict[tuple, Value]:
+    """The stored values an import may change, by key, locked until it commits (in primary-key
+    order, so that two writers never wait for each other in a cycle). Read under the lock, they
+    are the latest committed, which the import's changes and audit trail then start from."""
+    values = Value.objects.filter(indicator_id__in=indicators, period_id__in=periods)
+    return {
+        (value.area_id, value.indicator_id, value.period_id, value.disaggregation): value
+        for value in values.order_by("pk").select_for_update()
+    }
+
+
+def _update_changed_fields(updates: Iterable[tuple[Value, set[str]]]) -> None:
+    """Write only the fields each value changed, one bulk update per set of fields: a field
+    the import did not change keeps whatever another writer stored in it."""
+    by_fields = defaultdict(list)
+    for value, fields in updates:
+        by_fields[tuple(sorted(fields))].append(value)
+    for fields, values in by_fields.items():
+        Value.objects.bulk_update(values, fields, batch_size=1000)
 
 
 def _quality_flag(indicator: Indicator, outcome: float | None) -> str:

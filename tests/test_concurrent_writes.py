@@ -1,14 +1,17 @@
-"""Two writers at once: the second waits and succeeds.
+"""Two writers at once: the second waits and succeeds, and no change is lost.
 
-Every test runs real `manage.py` processes on a SQLite file of its own, because the in-memory
-test database has neither WAL nor the busy timeout. To make the race real, the test holds a
-write lock from a third connection while the writers start, so that all of them queue for it.
+Every test runs real `manage.py` processes on a database of its own, a SQLite file or a
+PostgreSQL database created and dropped here, because the test database will not do: the
+in-memory SQLite database has neither WAL nor the busy timeout, and a test's transaction would
+hide its data from other processes and hold their locks. To make the race real, the test holds
+a write lock from a third connection while the writers start, so that all of them queue for it.
 
 Fixtures, in the 2024-25 CSV layout, for 3D(2a) in 2024-25 (England, the West Midlands,
 Birmingham, Coventry and Herefordshire):
 
 - concurrent_2024-25_base.csv: the numerator, denominator and outcome of each value;
-- concurrent_2024-25_numerators.csv: a new numerator and outcome for each.
+- concurrent_2024-25_numerators.csv: a new numerator and outcome for each;
+- concurrent_2024-25_denominators.csv: a new denominator and another outcome for each.
 """
 
 import json
@@ -18,14 +21,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BASE = FIXTURES / "concurrent_2024-25_base.csv"
 NUMERATORS = FIXTURES / "concurrent_2024-25_numerators.csv"
+DENOMINATORS = FIXTURES / "concurrent_2024-25_denominators.csv"
 OPEN_DATA_2020_21 = Path(settings.ASCOF_DATA_DIR) / "ascof_2020-21_official_open_data.csv.gz"
 HOLD = 3  # seconds the third connection keeps the lock: every writer has started by then
 
@@ -39,6 +45,8 @@ BASE_FIELDS = {
 }
 NEW_NUMERATORS = {"England": (117700, 24.6), "WM": (12370, 25.8), "406": (3250, 38.9),
                   "407": (566, 22.0), "415": (515, 40.4)}  # fmt: skip
+NEW_DENOMINATORS = {"England": (480200, 24.4), "WM": (48160, 25.6), "406": (8370, 38.7),
+                    "407": (2585, 21.8), "415": (1275, 40.2)}  # fmt: skip
 
 VALUES_SQL = """
     SELECT a.code, v.id, v.numerator, v.denominator, v.outcome, v.note, v.version
@@ -47,6 +55,7 @@ VALUES_SQL = """
     JOIN indicators_period p ON p.id = v.period_id
     WHERE p.year = 2024 AND v.disaggregation = 'Total'
 """
+CHANGES_SQL = "SELECT value_id, field, old, new FROM indicators_valuechange ORDER BY id"
 
 
 def _env(database_url: str, **extra: str) -> dict:
@@ -84,6 +93,11 @@ def finish(process: subprocess.Popen) -> str:
     assert "database is locked" not in stderr
     assert process.returncode == 0, stderr
     return stdout
+
+
+def _fmt(number: float) -> str:
+    """A number as the audit trail writes it."""
+    return f"{number:g}"
 
 
 # SQLite --------------------------------------------------------------------------------------
@@ -200,3 +214,101 @@ def test_on_sqlite_two_imports_and_a_save_at_once_all_wait_their_turn_and_succee
     for area in ("England", "WM", "407", "415"):
         numerator, outcome = NEW_NUMERATORS[area]
         assert values[area] == (numerator, BASE_FIELDS[area][1], outcome, "")
+
+
+# PostgreSQL ----------------------------------------------------------------------------------
+
+
+def _postgres(name: str):
+    import psycopg
+
+    db = connection.settings_dict
+    params = {
+        "host": db["HOST"],
+        "port": db["PORT"],
+        "user": db["USER"],
+        "password": db["PASSWORD"],
+    }
+    return psycopg.connect(dbname=name, autocommit=True, **{k: v for k, v in params.items() if v})
+
+
+@pytest.fixture
+def postgres_database():
+    """A PostgreSQL database of this test's own, named after the run's, with the reference data
+    and the base values; dropped afterwards. Yields its name and the environment for it."""
+    db = connection.settings_dict
+    name = f"{db['NAME']}_concurrent"
+    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+    env = _env(f"postgres://{credentials}@{db['HOST']}:{db['PORT'] or 5432}/{name}")
+    with _postgres("postgres") as server:
+        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.execute(f'CREATE DATABASE "{name}"')
+    try:
+        manage(env, "migrate", "-v0")
+        manage(env, "load_reference")
+        manage(env, "import_ascof", BASE)
+        yield name, env
+    finally:
+        with _postgres("postgres") as server:
+            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _wait_for_waiters(name: str, count: int) -> None:
+    """Until `count` sessions of the database are waiting for a lock."""
+    with _postgres(name) as watcher:
+        for _ in range(600):
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+                "AND wait_event_type = 'Lock'",
+                [name],
+            ).fetchone()[0]
+            if waiting >= count:
+                return
+            time.sleep(0.1)
+    pytest.fail(f"{count} writers never queued for the lock")
+
+
+@pytest.mark.postgres
+def test_on_postgresql_two_imports_of_different_fields_of_the_same_values_lose_neither(
+    postgres_database,
+):
+    name, env = postgres_database
+    holder = _postgres(name)
+    holder.autocommit = False
+    holder.execute("SELECT id FROM indicators_value FOR UPDATE")
+    writers = [
+        start(env, "import_ascof", NUMERATORS),
+        start(env, "import_ascof", DENOMINATORS),
+    ]
+    _wait_for_waiters(name, len(writers))
+    holder.commit()
+    for writer in writers:
+        assert "Imported: 5 values changed." in finish(writer)
+
+    holder.autocommit = True
+    rows = holder.execute(VALUES_SQL).fetchall()
+    values = {row[0]: row[1:5] for row in rows}
+    changes = holder.execute(CHANGES_SQL).fetchall()
+    holder.close()
+    # Each import either went first or second; both orders keep both new fields.
+    numerators_then_denominators = {
+        area: (NEW_NUMERATORS[area][0], NEW_DENOMINATORS[area][0], NEW_DENOMINATORS[area][1])
+        for area in BASE_FIELDS
+    }
+    denominators_then_numerators = {
+        area: (NEW_NUMERATORS[area][0], NEW_DENOMINATORS[area][0], NEW_NUMERATORS[area][1])
+        for area in BASE_FIELDS
+    }
+    final = {area: fields[1:] for area, fields in values.items()}
+    assert final in (numerators_then_denominators, denominators_then_numerators)
+    # The audit trail agrees with the data: for each field, from the base value through each
+    # change to the value stored now.
+    for area, (pk, numerator, denominator, outcome) in values.items():
+        base = dict(zip(("numerator", "denominator", "outcome"), BASE_FIELDS[area], strict=True))
+        now = {"numerator": numerator, "denominator": denominator, "outcome": outcome}
+        for field, stored in now.items():
+            trail = [(old, new) for value, f, old, new in changes if (value, f) == (pk, field)]
+            assert [old for old, _ in trail] == [_fmt(base[field])] + [new for _, new in trail][:-1]
+            assert trail[-1][1] == _fmt(stored)
+    # Created, then changed by each import in turn.
+    assert {row[6] for row in rows} == {3}
