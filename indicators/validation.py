@@ -14,7 +14,8 @@ Two classes of rule:
 - a RAG, yes/no or category value that is not in the indicator's fixed list (matched without
   regard to case, and stored as the list spells it);
 - a year (for a year measure) or a date outside 1990 to the end of the period being collected;
-- a period after the period being collected (see `indicators.models.period_being_collected`).
+- a period after the period being collected (see `indicators.models.period_being_collected`),
+  or starting before 2000 (the first year a period may have).
 
 **Implausible**, flagged (as the value's quality flag) when official, rejected when entered:
 - a percentage outside 0 to 100;
@@ -42,6 +43,7 @@ FIELD_LABELS = {
     "date_value": "date",
 }
 FIRST_YEAR = 1990
+FIRST_PERIOD_YEAR = 2000  # as the period_year_plausible constraint
 CHOICE_KINDS = {Kind.RAG, Kind.YES_NO, Kind.CATEGORY}
 
 
@@ -139,10 +141,21 @@ def canonical_choice(text: str, choices: list[str]) -> str | None:
 
 
 def check_period(
-    year: int, quarter: int | None, collecting: tuple[int, int | None]
+    year: int, quarter: int | None, collecting: tuple[int, int | None] | None
 ) -> list[Problem]:
-    """A period after the period being collected is not yet collected: it cannot have data."""
-    if period_end(year, quarter) > period_end(*collecting):
+    """A period after the period being collected (if one is) is not yet collected, and one
+    before 2000 is none the scorecard holds: neither can have data."""
+    if year < FIRST_PERIOD_YEAR:
+        return [
+            Problem(
+                "period",
+                f"the year {year} is before {FIRST_PERIOD_YEAR}, the first year a period may "
+                "start in",
+                True,
+            )
+        ]
+    # The year first: period_end cannot reach the year 10000.
+    if collecting and (year > collecting[0] or period_end(year, quarter) > period_end(*collecting)):
         return [
             Problem(
                 "period",
