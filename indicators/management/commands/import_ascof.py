@@ -10,7 +10,7 @@ transaction. Re-importing a file changes nothing and says so.
 from django.core.management.base import BaseCommand, CommandError
 
 from indicators.importing import Importer, ImportFailed
-from indicators.periods import parse_period
+from indicators.periods import format_period, parse_period
 from scorecard import freshness
 
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, files, dry_run, year, **options):
         try:
-            start_year = parse_period(year)[0] if year else None
+            start_year = _start_year(year) if year else None
             importer = Importer(files, year=start_year, dry_run=dry_run)
             if dry_run:  # rolled back whole, results and all
                 reports = importer.run()
@@ -51,3 +51,19 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Imported: {changed} values changed."))
         else:
             self.stdout.write(self.style.SUCCESS("No changes: the data was already up to date."))
+
+
+def _start_year(text: str) -> int:
+    """--year names a financial year, in the digits 0 to 9: not a quarter."""
+    if not text.isascii():
+        raise CommandError(f"--year {text!r}: write the year with the digits 0 to 9 (2021-22)")
+    try:
+        year, quarter = parse_period(text)
+    except ValueError as error:
+        raise CommandError(f"--year {error}") from error
+    if quarter:
+        raise CommandError(
+            f"--year {text!r} names a quarter, but the yearly files hold whole financial years: "
+            f"give the year, --year {format_period(year)}"
+        )
+    return year
