@@ -13,15 +13,19 @@ workbook outranks the official yearly CSVs, which outrank third-party extracts),
 order of imports never changes the result.
 """
 
+import codecs
 import csv
 import gzip
 import hashlib
 import io
 import re
+import zipfile
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +33,7 @@ from django.utils import timezone
 from councils.models import Area, AreaKind
 
 from . import validation
+from .catalogue import REFERENCE_DIR
 from .models import (
     TOTAL,
     Availability,
@@ -60,13 +65,6 @@ MARKERS = {
     "": Availability.NOT_AVAILABLE,
     "[z]": Availability.NOT_APPLICABLE,
     "z": Availability.NOT_APPLICABLE,
-}
-# When one file gives the same value twice (Dorset's legacy row), the most informative wins.
-STATUS_RANK = {
-    Availability.AVAILABLE: 3,
-    Availability.SUPPRESSED: 2,
-    Availability.NOT_AVAILABLE: 1,
-    Availability.NOT_APPLICABLE: 0,
 }
 MEASURE_TYPES = {
     "outcome": "outcome",
@@ -103,12 +101,33 @@ SKIPPED_AREAS = {
     (AreaKind.COUNCIL, "[z]"): "Cornwall and Isles of Scilly row (6A, [z]-coded)",
 }
 DISAGGREGATION_SUFFIXES = ("1864", "65OV", "64U", "6584", "85OV", "6574", "7584", "F", "M")
-_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$")
+DISAGGREGATIONS_CSV = REFERENCE_DIR / "disaggregations.csv"
+SPREADSHEET_SUFFIXES = (".ods", ".xlsx", ".xlsm", ".xls")
+# Numbers are written with the digits 0 to 9 only (re.ASCII: \d would match ٣ or ３).
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$", re.ASCII)
+_THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$", re.ASCII)
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$", re.ASCII)
 # 2016-17 carers' survey cells: the official score, then the score on the old population
 # (or a marker where there was none).
-_BRACKETED = re.compile(r"^(-?[\d,]+(?:\.\d+)?)\s*\(\s*(?:-?[\d,]+(?:\.\d+)?|:|\[[a-z]\])\s*\)$")
-_YEAR_IN_NAME = re.compile(r"(20\d\d)[-_](\d\d)(?!\d)")
-_WORKBOOK_COLUMN = re.compile(r"^(\d{4}) to (\d{4}) - (.+)$")
+_BRACKETED = re.compile(
+    r"^(-?[\d,]+(?:\.\d+)?)\s*\(\s*(?:-?[\d,]+(?:\.\d+)?|:|\[[a-z]\])\s*\)$", re.ASCII
+)
+_YEAR_IN_NAME = re.compile(r"(20\d\d)[-_](\d\d)(?!\d)", re.ASCII)
+_WORKBOOK_COLUMN = re.compile(r"^(\d{4}) to (\d{4}) - (.+)$", re.ASCII)
+_FISCAL_YEAR = re.compile(r"^\d{4}$", re.ASCII)
+# Byte-order marks, UTF-32's before UTF-16's (UTF-32's little-endian mark begins with it).
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+]
+_XLSX = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_XLSX_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_ODS_VALUES = ("value", "date-value", "time-value", "boolean-value", "string-value")
 
 
 class ImportFailed(Exception):
@@ -119,6 +138,10 @@ class ImportFailed(Exception):
         shown = "\n".join(errors[:50])
         more = f"\n… and {len(errors) - 50} more" if len(errors) > 50 else ""
         super().__init__(f"{len(errors)} problem(s); nothing was imported:\n{shown}{more}")
+
+
+class Unreadable(Exception):
+    """A file that cannot be read at all; the message says why, to the person importing it."""
 
 
 @dataclass
@@ -135,6 +158,19 @@ class Record:
     disaggregation: str = TOTAL
     fields: dict[str, tuple[str, float | None]] = field(default_factory=dict)
     by_current_code: bool = False  # the workbook names sheets by today's codes for every year
+    # Where each field, the year and the disaggregation were read: "file.csv, row 12, column
+    # 'Measure Value'", so that a problem found later names its cell.
+    at: dict[str, str] = field(default_factory=dict)
+
+
+class Records(list):
+    """The records read from one file, and what became of each sheet of a spreadsheet: the
+    sheets read, and the sheets skipped with the reason, for the report."""
+
+    def __init__(self):
+        super().__init__()
+        self.sheets_read: list[str] = []
+        self.sheets_skipped: list[str] = []
 
 
 @dataclass
@@ -149,6 +185,8 @@ class FileReport:
     revisions: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     flagged: list[str] = field(default_factory=list)
+    sheets_read: list[str] = field(default_factory=list)
+    sheets_skipped: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> int:
@@ -167,6 +205,9 @@ class FileReport:
                     f"{counts['unchanged']} unchanged"
                 )
         lines += [f"  skipped {n}: {reason}" for reason, n in sorted(self.skipped.items())]
+        if self.sheets_read:
+            lines.append(f"  sheets read: {', '.join(self.sheets_read)}")
+        lines += [f"  sheet skipped: {line}" for line in self.sheets_skipped]
         lines += [f"  revised: {line}" for line in self.revisions[:20]]
         if len(self.revisions) > 20:
             lines.append(f"  … and {len(self.revisions) - 20} more revised values")
@@ -188,7 +229,8 @@ def _label(text: str) -> str:
 
 
 def parse_cell(raw, where: str, errors: list[str]) -> tuple[str, float | None]:
-    """A published cell as (availability, number). Text where a number belongs is an error."""
+    """A published cell as (availability, number). Anything but a marker or a number written
+    with the digits 0 to 9, a decimal point and thousands commas (in threes) is an error."""
     if isinstance(raw, bool):
         raw = str(raw)
     if isinstance(raw, int | float):
@@ -196,14 +238,29 @@ def parse_cell(raw, where: str, errors: list[str]) -> tuple[str, float | None]:
     text = str(raw).strip()
     if text.lower() in MARKERS:
         return MARKERS[text.lower()], None
-    cleaned = text.replace(",", "")
-    match = _BRACKETED.match(cleaned)
-    if match:
-        cleaned = match.group(1).replace(",", "")
-    if _NUMBER.match(cleaned):
-        return Availability.AVAILABLE, round(float(cleaned), 6)
-    errors.append(f"{where}: {text!r} is text where a number belongs")
+    number = text
+    if not _NUMBER.match(number):
+        match = _BRACKETED.match(text)
+        number = match.group(1) if match else text
+        if _THOUSANDS.match(number):
+            number = number.replace(",", "")
+    if _NUMBER.match(number):
+        return Availability.AVAILABLE, round(float(number), 6)
+    errors.append(f"{where}: {_shorten(text)!r} {_not_a_number(text)}")
     return Availability.NOT_AVAILABLE, None
+
+
+def _not_a_number(text: str) -> str:
+    if any(char.isdigit() and not char.isascii() for char in text):
+        return "has digits other than 0 to 9: write numbers with the digits 0 to 9"
+    if _DECIMAL_COMMA.match(text):
+        return "has a decimal comma: write decimals with a point (36.6), not a comma"
+    return "is text where a number belongs"
+
+
+def _shorten(text: str, length: int = 40) -> str:
+    text = str(text)
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def normalise_disaggregation(text: str) -> str:
@@ -214,6 +271,13 @@ def normalise_disaggregation(text: str) -> str:
     return text[0].upper() + text[1:]
 
 
+def reference_disaggregations() -> set[str]:
+    """The disaggregations a value may have: data/reference/disaggregations.csv, one label a
+    row, built from the labels the published files use. A new label is a new row."""
+    with open(DISAGGREGATIONS_CSV, newline="", encoding="utf-8") as file:
+        return {normalise_disaggregation(row["label"]) for row in csv.DictReader(file)}
+
+
 def _area_code(raw) -> str:
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
@@ -222,25 +286,148 @@ def _area_code(raw) -> str:
     return str(raw).strip()
 
 
-def _open_text(path: Path) -> str:
-    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, decompressed if its name ends .gz."""
+    if path.is_dir():
+        raise Unreadable("is a folder, not a file: name the files in it")
     try:
-        return data.decode("utf-8-sig")
+        data = path.read_bytes()
+    except OSError as error:
+        raise Unreadable(f"cannot be read ({error.strerror})") from error
+    if path.suffix.lower() == ".gz":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as error:
+            raise Unreadable(
+                f"is not a whole gzip file ({error}): it may be truncated or corrupt; "
+                "download it again"
+            ) from error
+    if not data or data.isspace():
+        raise Unreadable("is empty")
+    return data
+
+
+def _decode(data: bytes) -> str:
+    """CSV text in any encoding the files come in: UTF-8, UTF-16 or UTF-32 with a byte-order
+    mark, UTF-16 without one (Excel's "Unicode text"), or Windows-1252 (older official files)."""
+    for bom, encoding, name in _BOMS:
+        if data.startswith(bom):
+            return _decoded(data, encoding, name)
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise Unreadable("is a spreadsheet, not CSV text: name it .xlsx or .ods, as it is")
+    if data.startswith(b"\x1f\x8b"):
+        raise Unreadable("is compressed (gzip), not CSV text: name it .csv.gz")
+    sample = data[:4096]
+    if b"\x00" in sample:
+        # UTF-16 without a byte-order mark: one byte of every two is zero in plain text.
+        zeros_odd, zeros_even = sample[1::2].count(0), sample[0::2].count(0)
+        if zeros_odd > len(sample) // 4 and not zeros_even:
+            return _decoded(data, "utf-16-le", "UTF-16")
+        if zeros_even > len(sample) // 4 and not zeros_odd:
+            return _decoded(data, "utf-16-be", "UTF-16")
+        raise Unreadable("is not a text file (it holds binary data): export the table as CSV")
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252")  # older official files
+        return _decoded(data, "cp1252", "UTF-8 or Windows-1252")
 
 
-def _table_rows(path: Path) -> Iterator[tuple[str, list[list]]]:
-    """Every sheet of a spreadsheet, or the one table of a CSV, as (sheet name, rows)."""
+def _decoded(data: bytes, encoding: str, name: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise Unreadable(
+            f"is not {name} text (byte 0x{data[error.start]:02x} at position {error.start}): "
+            "save it as CSV UTF-8"
+        ) from error
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return list(reader)
+    except csv.Error as error:
+        raise Unreadable(f"line {reader.line_num} cannot be read as CSV ({error})") from error
+
+
+def _spreadsheet(data: bytes) -> list[tuple[str, list[list]]]:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return [
+            (sheet, workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
+            for sheet in workbook.sheet_names
+        ]
+    except CalamineError as error:
+        raise Unreadable(
+            f"cannot be read as a spreadsheet ({error}): it may be truncated or corrupt, or "
+            "not the kind of file its name says; save or download it again"
+        ) from error
+
+
+def _formulas_without_values(data: bytes, name: str) -> Iterator[tuple[str, int, str, str]]:
+    """(sheet, row, column, formula) of each formula cell saved without its result, which a
+    reader sees as blank: files written by programs that calculate nothing."""
+    if not name.endswith((".ods", ".xlsx", ".xlsm")):
+        return  # an .xls keeps no formula without its result
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if name.endswith(".ods"):
+                yield from _ods_formulas(archive.read("content.xml"))
+            else:
+                yield from _xlsx_formulas(archive)
+    except (zipfile.BadZipFile, KeyError, EOFError, zlib.error, ElementTree.ParseError) as error:
+        raise Unreadable(f"cannot be read as a spreadsheet ({error}): save it again") from error
+
+
+def _xlsx_formulas(archive: zipfile.ZipFile) -> Iterator[tuple[str, int, str, str]]:
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    for sheet in workbook.iter(f"{_XLSX}sheet"):
+        target = targets.get(sheet.get(f"{_XLSX_REL}id"), "")
+        xml = archive.read(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
+        if not re.search(rb"<(?:\w+:)?f[\s>/]", xml):
+            continue
+        for cell in ElementTree.fromstring(xml).iter(f"{_XLSX}c"):
+            formula, value = cell.find(f"{_XLSX}f"), cell.find(f"{_XLSX}v")
+            if formula is None or (value is not None and (value.text or "").strip()):
+                continue
+            column, row = re.match(r"([A-Z]*)(\d*)", cell.get("r", "")).groups()
+            yield sheet.get("name"), int(row or 0), column, f"={formula.text or ''}"
+
+
+def _ods_formulas(content: bytes) -> Iterator[tuple[str, int, str, str]]:
+    if b"table:formula" not in content:
+        return
+    for table in ElementTree.fromstring(content).iter(f"{_ODS_TABLE}table"):
+        row_number = 0
+        for row in table.iter(f"{_ODS_TABLE}table-row"):
+            column = 0
+            for cell in row:
+                formula = cell.get(f"{_ODS_TABLE}formula")
+                saved = any(cell.get(f"{_ODS_OFFICE}{kind}") is not None for kind in _ODS_VALUES)
+                if formula and not saved and not "".join(cell.itertext()).strip():
+                    yield (
+                        table.get(f"{_ODS_TABLE}name"),
+                        row_number + 1,
+                        _column_letter(column),
+                        "=" + formula.removeprefix("of:").lstrip("="),
+                    )
+                column += int(cell.get(f"{_ODS_TABLE}number-columns-repeated", 1))
+            row_number += int(row.get(f"{_ODS_TABLE}number-rows-repeated", 1))
+
+
+def _tables(path: Path) -> tuple[list[tuple[str, list[list]]], list[tuple[str, int, str, str]]]:
+    """Every sheet of a spreadsheet, or the one table of a CSV, as (sheet name, rows); and a
+    spreadsheet's formula cells saved without their result. Raises Unreadable when the file
+    cannot be read at all."""
+    data = _read_bytes(path)
     name = path.name.lower().removesuffix(".gz")
-    if name.endswith((".ods", ".xlsx", ".xls")):
-        from python_calamine import CalamineWorkbook
-
-        workbook = CalamineWorkbook.from_path(str(path))
-        for sheet in workbook.sheet_names:
-            yield sheet, workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    else:
-        yield "", list(csv.reader(io.StringIO(_open_text(path))))
+    if not name.endswith(SPREADSHEET_SUFFIXES):
+        return [("", _csv_rows(_decode(data)))], []
+    return _spreadsheet(data), list(_formulas_without_values(data, name))
 
 
 def _year_from_name(path: Path) -> int | None:
@@ -249,91 +436,181 @@ def _year_from_name(path: Path) -> int | None:
 
 
 def detect_layout(header: list[str]) -> str | None:
+    """The layout whose headers these are, from the columns that tell the layouts apart; a
+    missing column is then named by the layout's reader."""
     keys = {_key(h) for h in header}
-    if "fiscalyear" in keys and "ascofmeasurecode" in keys:
+    if "fiscalyear" in keys or ("outcome" in keys and "measurevalue" not in keys):
         return "regions_num_den"
-    if "year" in keys and "measurevalue" in keys and "measuregroup" in keys:
+    if "year" in keys and keys & {"measurevalue", "measuregroup", "onscode"}:
         return "outcome_extract"
-    if {"geographicalcode", "measuretype", "measurevalue"} <= keys:
+    if len(keys & {"geographicalcode", "ascofmeasurecode", "measuretype", "measurevalue"}) >= 2:
         return "open_data_csv" if "measuregroup" in keys else "csv_2024_25"
     return None
 
 
-def read_file(path: Path, year: int | None, errors: list[str]) -> tuple[str, list[Record]]:
-    """Read any supported layout into records; problems go to `errors`."""
-    tables = list(_table_rows(path))
+def read_file(path: Path, year: int | None, errors: list[str]) -> tuple[str, Records]:
+    """Read any supported layout into records; problems go to `errors`. Every sheet of a
+    spreadsheet is read or skipped with a reason (the records' `sheets_read` and
+    `sheets_skipped`)."""
+    records = Records()
+    try:
+        tables, formulas = _tables(path)
+    except Unreadable as problem:
+        errors.append(f"{path.name}: {problem}")
+        return "unknown", records
     if any(sheet.startswith("Table_") for sheet, _ in tables):
-        return "workbook", list(_read_workbook(path, tables, errors))
+        layout = "workbook"
+        _read_workbook(path, tables, records, errors)
+    else:
+        layout = _read_tables(path, tables, year, records, errors)
+    for sheet, row, column, formula in formulas:
+        if sheet in records.sheets_read:  # read as blank, the cell would erase a stored figure
+            errors.append(
+                f"{path.name}, sheet {sheet}, row {row}, column {column}: the formula "
+                f"{_shorten(formula)!r} was saved without its result: open the file in a "
+                "spreadsheet program and save it again, or paste the figures as values"
+            )
+    return layout, records
+
+
+def _read_tables(path: Path, tables, year: int | None, records: Records, errors) -> str:
+    """A CSV, or a spreadsheet copy of one: its one data table, in any of the CSV layouts. A
+    second data sheet is an error. Returns the layout."""
+    layout, first_sheet = None, ""
     for sheet, rows in tables:
-        if not rows:
-            continue
+        where = f"{path.name}, sheet {sheet}" if sheet else path.name
         if sheet:  # a spreadsheet copy of a CSV holds numbers where the CSV has text (406)
             rows = [[_area_code(cell) for cell in row] for row in rows]
-        layout = detect_layout(rows[0])
-        if layout is None:
+        found = detect_layout(rows[0]) if rows else None
+        if found is None:
+            if sheet:
+                records.sheets_skipped.append(
+                    f"{sheet} (no ASCOF headers in its first row)"
+                    if any(_filled(row) for row in rows)
+                    else f"{sheet} (empty)"
+                )
             continue
-        where = f"{path.name}" + (f", sheet {sheet}" if sheet else "")
-        if layout in ("open_data_csv", "csv_2024_25"):
+        if layout is not None:
+            errors.append(
+                f"{where}: a second data sheet (the data was read from sheet {first_sheet}): "
+                "a file holds one table; save each sheet as a file of its own"
+            )
+            continue
+        layout, first_sheet = found, sheet
+        if sheet:
+            records.sheets_read.append(sheet)
+        if not any(_filled(row) for row in rows[1:]):
+            errors.append(f"{where}: holds the headers but no data rows")
+        elif layout in ("open_data_csv", "csv_2024_25"):
+            year_at = f"{where}, the year named by " + ("--year" if year else "the file name")
             year = year or _year_from_name(path)
             if year is None:
                 errors.append(
                     f"{path.name}: this layout has no year column; name the year with --year "
                     "(e.g. --year 2020-21) or put it in the file name"
                 )
-                return layout, []
-            return layout, list(_read_long_csv(where, rows, year, errors))
-        if layout == "outcome_extract":
-            return layout, list(_read_extract(where, rows, errors))
-        return layout, list(_read_regions(where, rows, errors))
-    errors.append(
-        f"{path.name}: not an ASCOF layout this importer knows (the first row should hold "
-        "headers such as 'Geographical Code', 'Measure Type', 'Measure Value')"
+                continue
+            records += _read_long_csv(where, rows, year, year_at, errors)
+        elif layout == "outcome_extract":
+            records += _read_extract(where, rows, errors)
+        else:
+            records += _read_regions(where, rows, errors)
+    if layout is None:
+        errors.append(f"{path.name}: {_not_a_layout(tables)}")
+        return "unknown"
+    return layout
+
+
+def _not_a_layout(tables: list[tuple[str, list[list]]]) -> str:
+    sheets = [sheet for sheet, _ in tables if sheet]
+    if sheets:
+        return (
+            f"no sheet holds an ASCOF table (sheets: {', '.join(sheets)}): the time-series "
+            "workbook's sheets are named Table_<measure>, and a copy of a CSV has its headers "
+            "in the first row"
+        )
+    first = tables[0][1][0] if tables[0][1] else []
+    separator = next((s for s in (";", "\t", "|") if len(first) == 1 and s in first[0]), None)
+    message = (
+        "not an ASCOF layout this importer knows: the first row should hold headers such as "
+        "'Geographical Code', 'Measure Type', 'Measure Value'"
     )
-    return "unknown", []
+    if separator:
+        message += f" (its first row is separated by {separator!r}: save it with commas)"
+    return message
 
 
-def _columns(header: list[str], where: str, required: dict[str, tuple[str, ...]], errors):
-    """Map our column names to their index, matching headers liberally."""
+def _filled(row: Iterable) -> bool:
+    return any(str(cell).strip() for cell in row)
+
+
+def _width_problem(row: list[str], width: int) -> str:
+    """A row shorter than the header, or with cells beyond it: its columns cannot be trusted."""
+    if len(row) == width:
+        return ""
+    if len(row) < width:
+        return f"{len(row)} columns where the header has {width}"
+    if any(cell.strip() for cell in row[width:]):
+        return f"{len(row)} columns where the header has {width} (a comma not inside quotes?)"
+    return ""
+
+
+def _columns(header: list[str], where: str, wanted: dict[str, tuple[str, ...]], errors):
+    """Our names for the columns by their index, matching headers liberally, and by their
+    header as the file spells it ("column 'Measure Value'"). `wanted` gives each column its
+    published name, then the keys its header may have; a name starting "?" is optional.
+    Returns None, with an error naming every missing or repeated column, if any is."""
     keys = [_key(h) for h in header]
-    found = {}
-    for ours, candidates in required.items():
-        index = next((keys.index(c) for c in candidates if c in keys), None)
-        if index is None and not ours.startswith("?"):
-            errors.append(f"{where}, row 1: no column for {ours} (looked for {candidates})")
-        found[ours.lstrip("?")] = index
-    return found
+    index, named, problems = {}, {}, []
+    for ours, (published, *candidates) in wanted.items():
+        found = [i for i, key in enumerate(keys) if key in candidates]
+        if len(found) > 1:
+            letters = " and ".join(_column_letter(i) for i in found)
+            problems.append(f"'{published}' appears in more than one column ({letters})")
+        elif not found and not ours.startswith("?"):
+            problems.append(f"no '{published}' column")
+        name = ours.lstrip("?")
+        index[name] = found[0] if found else None
+        named[name] = f"column '{header[found[0]]}'" if found else ""
+    if problems:
+        errors.append(f"{where}, row 1 (the headers): {'; '.join(problems)}")
+        return None
+    return index, named
 
 
-def _read_long_csv(where: str, rows: list[list], year: int, errors) -> Iterator[Record]:
+def _read_long_csv(where: str, rows: list[list], year: int, year_at: str, errors) -> list[Record]:
     """The official open-data CSV: one row per area, measure, disaggregation and measure type.
     Rows that make up one value are gathered by (area, measure, disaggregation)."""
-    cols = _columns(
-        rows[0],
+    header = rows[0]
+    columns = _columns(
+        header,
         where,
         {
-            "code": ("geographicalcode",),
-            "?name": ("geographicaldescription",),
-            "level": ("geographicallevel",),
-            "?ons": ("onscode", "onsareacode"),
-            "measure_code": ("ascofmeasurecode",),
-            "disaggregation": ("disaggregationlevel",),
-            "type": ("measuretype",),
-            "value": ("measurevalue",),
-            "?group": ("measuregroup",),
+            "code": ("Geographical Code", "geographicalcode"),
+            "?name": ("Geographical Description", "geographicaldescription"),
+            "level": ("Geographical Level", "geographicallevel"),
+            "?ons": ("ONS Code", "onscode", "onsareacode"),
+            "measure_code": ("ASCOF Measure Code", "ascofmeasurecode"),
+            "disaggregation": ("Disaggregation Level", "disaggregationlevel"),
+            "type": ("Measure Type", "measuretype"),
+            "value": ("Measure Value", "measurevalue"),
+            "?group": ("Measure Group", "measuregroup"),
         },
         errors,
     )
-    if any(index is None for name, index in cols.items() if name not in ("ons", "group", "name")):
-        return
+    if columns is None:
+        return []
+    cols, named = columns
     records: dict[tuple, Record] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         at = f"{where}, row {number}"
-        if len(row) < len(rows[0]):
-            errors.append(f"{at}: {len(row)} columns where the header has {len(rows[0])}")
+        problem = _width_problem(row, len(header))
+        if problem:
+            errors.append(f"{at}: {problem}")
             continue
-        level = _level(row[cols["level"]], at, errors)
+        level = _level(row[cols["level"]], at, named["level"], errors)
         if level is None:
             continue
         disaggregation = normalise_disaggregation(row[cols["disaggregation"]])
@@ -343,7 +620,7 @@ def _read_long_csv(where: str, rows: list[list], year: int, errors) -> Iterator[
         measure_type = MEASURE_TYPES.get(_label(row[cols["type"]]))
         if measure_type is None:
             errors.append(
-                f"{at}, column 'Measure Type': unknown measure type {row[cols['type']]!r}"
+                f"{at}, {named['type']}: unknown measure type {_shorten(row[cols['type']])!r}"
             )
             continue
         code = row[cols["code"]].strip()
@@ -359,17 +636,23 @@ def _read_long_csv(where: str, rows: list[list], year: int, errors) -> Iterator[
                 measure=measure.strip(),
                 year=year,
                 disaggregation=disaggregation,
+                at={"year": year_at, "disaggregation": f"{at}, {named['disaggregation']}"},
             )
-        record.fields[measure_type] = parse_cell(
-            row[cols["value"]], f"{at}, column 'Measure Value'", errors
-        )
-    yield from records.values()
+        value_at = f"{at}, {named['value']}"
+        cell = parse_cell(row[cols["value"]], value_at, errors)
+        earlier = record.fields.get(measure_type)
+        if earlier is None:
+            record.fields[measure_type] = cell
+            record.at[measure_type] = value_at
+        elif earlier != cell:
+            errors.append(_contradiction(measure_type, value_at, cell, record))
+    return list(records.values())
 
 
-def _level(text: str, at: str, errors: list[str]) -> str | None:
+def _level(text: str, at: str, column: str, errors: list[str]) -> str | None:
     level = LEVELS.get(_label(text))
     if level is None:
-        errors.append(f"{at}, column 'Geographical Level': unknown level {text!r}")
+        errors.append(f"{at}, {column}: unknown geographical level {_shorten(text)!r}")
     return level
 
 
@@ -382,40 +665,46 @@ def _strip_disaggregation(code: str, disaggregation: str) -> str:
     return code
 
 
-def _read_extract(where: str, rows: list[list], errors) -> Iterator[Record]:
+def _read_extract(where: str, rows: list[list], errors) -> list[Record]:
     """The multi-year outcome extract: outcomes only, councils by the ONS code of the year."""
-    cols = _columns(
-        rows[0],
+    header = rows[0]
+    columns = _columns(
+        header,
         where,
         {
-            "year": ("year",),
-            "name": ("geographicaldescription",),
-            "ons": ("onscode",),
-            "group": ("measuregroup",),
-            "value": ("measurevalue",),
-            "level": ("geographicallevel",),
-            "disaggregation": ("disaggregationlevel",),
-            "type": ("measuretype",),
+            "year": ("Year", "year"),
+            "name": ("Geographical Description", "geographicaldescription"),
+            "ons": ("ONS Code", "onscode"),
+            "group": ("Measure Group", "measuregroup"),
+            "value": ("Measure_Value", "measurevalue"),
+            "level": ("Geographical Level", "geographicallevel"),
+            "disaggregation": ("Disaggregation Level", "disaggregationlevel"),
+            "type": ("Measure Type", "measuretype"),
         },
         errors,
     )
-    if any(index is None for index in cols.values()):
-        return
+    if columns is None:
+        return []
+    cols, named = columns
+    records = []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         at = f"{where}, row {number}"
-        try:
-            year, _ = parse_period(row[cols["year"]])
-        except ValueError as error:
-            errors.append(f"{at}, column 'Year': {error}")
+        problem = _width_problem(row, len(header))
+        if problem:
+            errors.append(f"{at}: {problem}")
             continue
-        level = _level(row[cols["level"]], at, errors)
+        year_at = f"{at}, {named['year']}"
+        year = _year(row[cols["year"]], year_at, errors)
+        if year is None:
+            continue
+        level = _level(row[cols["level"]], at, named["level"], errors)
         if level is None:
             continue
         measure_type = _label(row[cols["type"]]) or "outcome"  # 2023-24 rows leave it blank
         if MEASURE_TYPES.get(measure_type) != "outcome":
-            errors.append(f"{at}, column 'Measure Type': expected Outcome, found {measure_type!r}")
+            errors.append(f"{at}, {named['type']}: expected Outcome, found {measure_type!r}")
             continue
         ons = row[cols["ons"]].strip().strip("-").strip()
         name = row[cols["name"]].strip()
@@ -424,120 +713,216 @@ def _read_extract(where: str, rows: list[list], errors) -> Iterator[Record]:
             code = COUNCIL_TYPE_NAMES.get(_label(name), "")
         elif level == AreaKind.ENGLAND:
             code = "England"
-        yield Record(
-            where=at,
-            level=level,
-            code=code,
-            ons_code=ons,
-            name=name,
-            measure=row[cols["group"]].strip(),
-            year=year,
-            disaggregation=normalise_disaggregation(row[cols["disaggregation"]]),
-            fields={
-                "outcome": parse_cell(row[cols["value"]], f"{at}, column 'Measure_Value'", errors)
-            },
+        value_at = f"{at}, {named['value']}"
+        records.append(
+            Record(
+                where=at,
+                level=level,
+                code=code,
+                ons_code=ons,
+                name=name,
+                measure=row[cols["group"]].strip(),
+                year=year,
+                disaggregation=normalise_disaggregation(row[cols["disaggregation"]]),
+                fields={"outcome": parse_cell(row[cols["value"]], value_at, errors)},
+                at={
+                    "year": year_at,
+                    "disaggregation": f"{at}, {named['disaggregation']}",
+                    "outcome": value_at,
+                },
+            )
         )
+    return records
 
 
-def _read_regions(where: str, rows: list[list], errors) -> Iterator[Record]:
+def _year(text: str, at: str, errors: list[str]) -> int | None:
+    """The financial year a cell names ("2020-21"); a quarter is not a year of these files."""
+    text = text.strip()
+    if not text.isascii():
+        errors.append(f"{at}: {_shorten(text)!r} has digits other than 0 to 9")
+        return None
+    try:
+        year, quarter = parse_period(text)
+    except ValueError as error:
+        errors.append(f"{at}: {error}")
+        return None
+    if quarter:
+        errors.append(f"{at}: {text!r} is a quarter; this layout holds financial years")
+        return None
+    return year
+
+
+def _read_regions(where: str, rows: list[list], errors) -> list[Record]:
     """Regional numerators and denominators, one row per region and measure."""
-    header = [_key(h) for h in rows[0]]
-    cols = {name: header.index(name) for name in header}
+    header = rows[0]
+    fields = ("outcome", "numerator", "denominator", "base", "margin_of_error")
+    columns = _columns(
+        header,
+        where,
+        {
+            "year": ("fiscal_year", "fiscalyear"),
+            "code": ("geographical_code", "geographicalcode"),
+            "name": ("geographical_description", "geographicaldescription"),
+            "level": ("geographical_level", "geographicallevel"),
+            "ons": ("ons_code", "onscode"),
+            "group": ("measure_group", "measuregroup"),
+            "disaggregation": ("disaggregation_level", "disaggregationlevel"),
+            **{name: (name, _key(name)) for name in fields},
+        },
+        errors,
+    )
+    if columns is None:
+        return []
+    cols, named = columns
+    records = []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         at = f"{where}, row {number}"
-        try:
-            year = fiscal_year_from_end(int(row[cols["fiscalyear"]]))
-        except ValueError:
-            errors.append(f"{at}, column 'fiscal_year': {row[cols['fiscalyear']]!r} is not a year")
+        problem = _width_problem(row, len(header))
+        if problem:
+            errors.append(f"{at}: {problem}")
+            continue
+        year_at = f"{at}, {named['year']}"
+        fiscal_year = row[cols["year"]].strip()
+        if not _FISCAL_YEAR.match(fiscal_year):
+            errors.append(f"{year_at}: {_shorten(fiscal_year)!r} is not a year such as 2023")
+            continue
+        level = _level(row[cols["level"]], at, named["level"], errors)
+        if level is None:
             continue
         record = Record(
             where=at,
-            level=LEVELS.get(_label(row[cols["geographicallevel"]]), AreaKind.REGION),
-            code=row[cols["geographicalcode"]].strip(),
-            ons_code=row[cols["onscode"]].strip(),
-            name=row[cols["geographicaldescription"]].strip(),
-            measure=row[cols["measuregroup"]].strip(),
-            year=year,
-            disaggregation=normalise_disaggregation(row[cols["disaggregationlevel"]]),
+            level=level,
+            code=row[cols["code"]].strip(),
+            ons_code=row[cols["ons"]].strip(),
+            name=row[cols["name"]].strip(),
+            measure=row[cols["group"]].strip(),
+            year=fiscal_year_from_end(int(fiscal_year)),
+            disaggregation=normalise_disaggregation(row[cols["disaggregation"]]),
+            at={"year": year_at, "disaggregation": f"{at}, {named['disaggregation']}"},
         )
-        for column in ("outcome", "numerator", "denominator", "base", "marginoferror"):
-            ours = "margin_of_error" if column == "marginoferror" else column
-            cell = row[cols[column]].strip()
+        for name in fields:
+            cell = row[cols[name]].strip()
             # This extract leaves a field blank where the measure has none (1F, 1H, surveys).
             if cell:
-                record.fields[ours] = parse_cell(cell, f"{at}, column '{column}'", errors)
-        yield record
+                record.at[name] = f"{at}, {named[name]}"
+                record.fields[name] = parse_cell(cell, record.at[name], errors)
+        records.append(record)
+    return records
 
 
-def _read_workbook(path: Path, tables, errors) -> Iterator[Record]:
-    """The official time-series workbook: one sheet per current measure, one row per area,
-    columns "<yyyy to yyyy> - <measure type>". 6B's rating columns are disaggregations."""
+def _read_workbook(path: Path, tables, records: Records, errors) -> None:
+    """The official time-series workbook: one sheet per current measure, named Table_<code>.
+    Its other sheets (cover, contents, notes) are skipped; one holding a data table is an
+    error, as is a workbook without a data row."""
     for sheet, rows in tables:
-        if not sheet.startswith("Table_"):
-            continue
-        measure = sheet.removeprefix("Table_").upper().replace("A)", "a)").replace("B)", "b)")
-        header_at = next(
-            (i for i, row in enumerate(rows[:15]) if _key(row[0]).startswith("localauthoritycode")),
-            None,
-        )
-        if header_at is None:
+        where = f"{path.name}, sheet {sheet}"
+        if sheet.startswith("Table_"):
+            found = _read_workbook_sheet(where, sheet, rows, errors)
+            if found:
+                records += found
+                records.sheets_read.append(sheet)
+            else:
+                records.sheets_skipped.append(f"{sheet} (no data rows)")
+        elif _workbook_header(rows) is not None or (
+            rows and detect_layout([_area_code(cell) for cell in rows[0]])
+        ):
             errors.append(
-                f"{path.name}, sheet {sheet}: no header row starting 'Local authority code'"
+                f"{where}: holds a data table, but a time-series workbook's data is read only "
+                "from sheets named Table_<measure>: rename the sheet or save it as a file of "
+                "its own"
+            )
+        else:
+            records.sheets_skipped.append(f"{sheet} (not a data table)")
+    if not records:
+        errors.append(f"{path.name}: holds no data rows in any Table_ sheet")
+
+
+def _workbook_header(rows: list[list]) -> int | None:
+    return next(
+        (
+            i
+            for i, row in enumerate(rows[:15])
+            if row and _key(row[0]).startswith("localauthoritycode")
+        ),
+        None,
+    )
+
+
+def _read_workbook_sheet(where: str, sheet: str, rows: list[list], errors) -> list[Record]:
+    """One sheet of the workbook: one row per area, columns "<yyyy to yyyy> - <measure
+    type>". 6B's rating columns are disaggregations."""
+    measure = sheet.removeprefix("Table_").upper().replace("A)", "a)").replace("B)", "b)")
+    header_at = _workbook_header(rows)
+    if header_at is None:
+        errors.append(f"{where}: no header row starting 'Local authority code'")
+        return []
+    header = rows[header_at]
+    columns, seen = [], {}
+    for index, heading in enumerate(header[3:], start=3):
+        heading_at = f"{where}, row {header_at + 1}, column {_column_letter(index)}"
+        match = _WORKBOOK_COLUMN.match(re.sub(r"\s+", " ", str(heading).strip()))
+        if not match or int(match.group(2)) != int(match.group(1)) + 1:
+            if str(heading).strip():
+                errors.append(
+                    f"{heading_at}: unexpected heading {_shorten(heading)!r} (expected "
+                    "'<year> to <next year> - <measure type>', e.g. '2024 to 2025 - outcome')"
+                )
+            continue
+        year, measure_type = int(match.group(1)), _label(match.group(3))
+        disaggregation = TOTAL
+        parts = measure_type.rsplit(" ", 1)
+        if parts[-1] in ("numerator", "denominator", "outcome") and len(parts) == 2:
+            # 6B: "good numerator", "6b outcome" (the measure's own total).
+            rating = parts[0]
+            disaggregation = TOTAL if _key(rating) == _key(measure) else rating.capitalize()
+            measure_type = parts[1]
+        if measure_type not in MEASURE_TYPES:
+            errors.append(f"{heading_at}: unknown measure type {_shorten(measure_type)!r}")
+            continue
+        column = (year, disaggregation, MEASURE_TYPES[measure_type])
+        if column in seen:
+            errors.append(
+                f"{heading_at}: the heading {_shorten(heading)!r} repeats column {seen[column]}'s"
             )
             continue
-        columns = []
-        for index, heading in enumerate(rows[header_at][3:], start=3):
-            match = _WORKBOOK_COLUMN.match(re.sub(r"\s+", " ", str(heading).strip()))
-            if not match:
-                if str(heading).strip():
-                    errors.append(
-                        f"{path.name}, sheet {sheet}, row {header_at + 1}, column "
-                        f"{_column_letter(index)}: unexpected heading {heading!r}"
-                    )
-                continue
-            year, measure_type = int(match.group(1)), _label(match.group(3))
-            disaggregation = TOTAL
-            parts = measure_type.rsplit(" ", 1)
-            if parts[-1] in ("numerator", "denominator", "outcome") and len(parts) == 2:
-                # 6B: "good numerator", "6b outcome" (the measure's own total).
-                rating = parts[0]
-                disaggregation = TOTAL if _key(rating) == _key(measure) else rating.capitalize()
-                measure_type = parts[1]
-            if measure_type not in MEASURE_TYPES:
-                errors.append(
-                    f"{path.name}, sheet {sheet}, row {header_at + 1}, column "
-                    f"{_column_letter(index)}: unknown measure type {measure_type!r}"
+        seen[column] = _column_letter(index)
+        columns.append((index, *column, heading_at))
+    if not columns:
+        errors.append(
+            f"{where}, row {header_at + 1}: no columns headed '<year> to <next year> - <measure "
+            "type>' (e.g. '2024 to 2025 - outcome')"
+        )
+        return []
+    records = []
+    for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+        if not row or not str(row[0]).strip():
+            continue
+        row = [*row, *[""] * (len(header) - len(row))]
+        code, name, ons = _area_code(row[0]), str(row[1]).strip(), str(row[2]).strip()
+        level = _workbook_level(code)
+        at = f"{where}, row {number}"
+        by_column: dict[tuple, Record] = {}
+        for index, year, disaggregation, measure_type, heading_at in columns:
+            record = by_column.get((year, disaggregation))
+            if record is None:
+                record = by_column[(year, disaggregation)] = Record(
+                    where=at,
+                    level=level,
+                    code=code,
+                    ons_code=ons,
+                    name=name,
+                    measure=measure,
+                    year=year,
+                    disaggregation=disaggregation,
+                    by_current_code=True,
+                    at={"year": heading_at, "disaggregation": heading_at},
                 )
-                continue
-            columns.append((index, year, disaggregation, MEASURE_TYPES[measure_type]))
-        for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
-            if not row or not str(row[0]).strip():
-                continue
-            code, name, ons = _area_code(row[0]), str(row[1]).strip(), str(row[2]).strip()
-            level = _workbook_level(code)
-            at = f"{path.name}, sheet {sheet}, row {number}"
-            records: dict[tuple, Record] = {}
-            for index, year, disaggregation, measure_type in columns:
-                cell = row[index] if index < len(row) else ""
-                record = records.get((year, disaggregation))
-                if record is None:
-                    record = records[(year, disaggregation)] = Record(
-                        where=at,
-                        level=level,
-                        code=code,
-                        ons_code=ons,
-                        name=name,
-                        measure=measure,
-                        year=year,
-                        disaggregation=disaggregation,
-                        by_current_code=True,
-                    )
-                record.fields[measure_type] = parse_cell(
-                    cell, f"{at}, column {_column_letter(index)}", errors
-                )
-            yield from records.values()
+            record.at[measure_type] = f"{at}, column {_column_letter(index)}"
+            record.fields[measure_type] = parse_cell(row[index], record.at[measure_type], errors)
+        records += by_column.values()
+    return records
 
 
 def _workbook_level(code: str) -> str:
@@ -586,6 +971,9 @@ class Catalogue:
             self.codes[code.normalised].append((code.indicator_id, code.first_year, code.last_year))
         self.indicators = {i.pk: i for i in Indicator.objects.all()}
         self.collecting = period_being_collected()
+        self.disaggregations = reference_disaggregations()
+        # What this run's files gave, by rank and value: two files of one rank must agree.
+        self.given: dict[tuple, Record] = {}
 
     def area(self, record: Record) -> int | None:
         if record.level == AreaKind.COUNCIL and not record.code:
@@ -628,17 +1016,33 @@ class Resolved:
     indicator_id: int
 
 
-def resolve(records: Iterable[Record], catalogue: Catalogue, report: FileReport, errors):
-    """Areas and indicators for every record; unknown measure codes are listed once."""
+def resolve(records: Records, catalogue: Catalogue, report: FileReport, errors):
+    """Areas and indicators for every record; unknown measure codes are listed once. A
+    disaggregation not in the reference list, or a year that cannot have data, is an error;
+    so is a value that this file, or another file of the same rank, gives otherwise."""
+    report.sheets_read, report.sheets_skipped = records.sheets_read, records.sheets_skipped
     unknown_codes: dict[tuple[str, int], list[str]] = defaultdict(list)
     merged: dict[tuple, Resolved] = {}
+    years: dict[int, list[validation.Problem]] = {}
     for record in records:
+        if record.disaggregation not in catalogue.disaggregations:
+            errors.append(
+                f"{record.at.get('disaggregation', record.where)}: unknown disaggregation "
+                f"{_shorten(record.disaggregation)!r} (the known ones are listed in "
+                "data/reference/disaggregations.csv)"
+            )
+            continue
         skip = SKIPPED_AREAS.get((record.level, record.code))
         if skip:
             report.skipped[skip] += 1
             continue
         if all(status == Availability.NOT_APPLICABLE for status, _ in record.fields.values()):
             report.skipped["not applicable in that year ([z] in every field)"] += 1
+            continue
+        if record.year not in years:  # once a year: "2031-32 is after the period being collected"
+            years[record.year] = validation.check_period(record.year, None, catalogue.collecting)
+            errors += [f"{record.at.get('year', record.where)}: {p}" for p in years[record.year]]
+        if years[record.year]:
             continue
         area_id = catalogue.area(record)
         if area_id is None:
@@ -665,6 +1069,14 @@ def resolve(records: Iterable[Record], catalogue: Catalogue, report: FileReport,
             f"{report.path}: unknown measure code(s) for the year: {listed}. Add them to the "
             "indicator catalogue (IndicatorCode) before importing."
         )
+    rank = PRECEDENCE.get(report.layout)
+    for key, item in merged.items():
+        earlier = catalogue.given.setdefault((rank, key), item.record)
+        if earlier is not item.record:
+            errors += [
+                f"{line} (two files of the same rank disagree: import only the right one)"
+                for line in _contradictions(earlier, item.record)
+            ]
     resolved = list(merged.values())
     validate(resolved, catalogue, report, errors)
     return resolved
@@ -673,11 +1085,6 @@ def resolve(records: Iterable[Record], catalogue: Catalogue, report: FileReport,
 def validate(resolved: list[Resolved], catalogue: Catalogue, report: FileReport, errors) -> None:
     """The rules of `indicators.validation`, over every value of a file at once: impossible
     values are errors; implausible ones are official figures, so they are flagged."""
-    if catalogue.collecting:
-        for year in sorted({item.record.year for item in resolved}):
-            for problem in validation.check_period(year, None, catalogue.collecting):
-                first = next(item.record.where for item in resolved if item.record.year == year)
-                errors.append(f"{first}: {problem}")
     by_kind = defaultdict(list)
     for item in resolved:
         by_kind[catalogue.indicators[item.indicator_id].kind].append(item)
@@ -691,7 +1098,7 @@ def validate(resolved: list[Resolved], catalogue: Catalogue, report: FileReport,
         }
         for item, problems in zip(items, validation.check_numbers(kind, fields), strict=True):
             for problem in problems:
-                line = f"{item.record.where}: {problem}"
+                line = f"{item.record.at.get(problem.field, item.record.where)}: {problem}"
                 if problem.impossible:
                     errors.append(line)
                 elif problem.field != "outcome":  # the outcome's flag is kept with the value
@@ -699,15 +1106,34 @@ def validate(resolved: list[Resolved], catalogue: Catalogue, report: FileReport,
 
 
 def _merge_duplicate(kept: Record, extra: Record, errors) -> None:
-    """One file giving one value twice (the 2024-25 workbook's legacy Dorset County row)."""
-    for name, (status, number) in extra.fields.items():
-        old_status, old_number = kept.fields.get(name, (Availability.NOT_APPLICABLE, None))
-        if status == old_status == Availability.AVAILABLE and number != old_number:
-            errors.append(
-                f"{extra.where}: {name} {number} contradicts {old_number} at {kept.where}"
-            )
-        elif STATUS_RANK[status] > STATUS_RANK[old_status]:
-            kept.fields[name] = (status, number)
+    """One file giving one value twice (the 2024-25 workbook's legacy Dorset County row): what
+    both give must agree, and a field only the second gives is added."""
+    errors += _contradictions(kept, extra)
+    for name, cell in extra.fields.items():
+        if name not in kept.fields:
+            kept.fields[name] = cell
+            kept.at[name] = extra.at.get(name, extra.where)
+
+
+def _contradictions(earlier: Record, record: Record) -> list[str]:
+    """Each field two records of one value both give, and give differently."""
+    return [
+        _contradiction(name, record.at.get(name, record.where), cell, earlier)
+        for name, cell in record.fields.items()
+        if name in earlier.fields and earlier.fields[name] != cell
+    ]
+
+
+def _contradiction(name: str, at: str, cell: tuple, earlier: Record) -> str:
+    label = validation.FIELD_LABELS.get(name, name)
+    return (
+        f"{at}: {label} {_shown(*cell)} contradicts {_shown(*earlier.fields[name])} at "
+        f"{earlier.at.get(name, earlier.where)}"
+    )
+
+
+def _shown(status: str, number: float | None) -> str:
+    return f"{number:g}" if status == Availability.AVAILABLE else Availability(status).label
 
 
 # Writing ---------------------------------------------------------------------------------
