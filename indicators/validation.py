@@ -19,7 +19,8 @@ Two classes of rule:
 
 **Implausible**, flagged (as the value's quality flag) when official, rejected when entered:
 - a percentage outside 0 to 100;
-- a numerator greater than its denominator.
+- a numerator greater than its denominator, for a percentage (a proportion of its
+  denominator; a score's numerator is a sum of scores, far above its respondents).
 The publisher's own 4B above 100 % is the known official case (data/ascof/NOTES.md).
 """
 
@@ -113,7 +114,8 @@ def check_numbers(kind: str, fields: dict[str, list]) -> list[list[Problem]]:
                     False,
                 )
             )
-    if "numerator" in arrays and "denominator" in arrays:
+    # A proportion's part cannot exceed its whole; a score's or a rate's numerator can.
+    if kind == Kind.PERCENTAGE and "numerator" in arrays and "denominator" in arrays:
         for i in np.flatnonzero(above_denominator(arrays["numerator"], arrays["denominator"])):
             problems[i].append(
                 Problem(
