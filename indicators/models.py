@@ -302,23 +302,27 @@ def _next_period(year: int, quarter: int | None) -> tuple[int, int | None]:
 
 
 def period_being_collected() -> tuple[int, int | None] | None:
-    """(year, quarter) being collected: the stored setting, else the period after the latest
-    one with data, else (no data yet) the latest year the catalogue's codes name; None with
-    no catalogue either."""
+    """(year, quarter) being collected: the stored setting; else the later of the period after
+    the latest one with data and the latest year the catalogue's codes name (so the official
+    files of every year the catalogue knows import in any order, and the next year's once the
+    latest year is in); None with neither data nor catalogue."""
     chosen = Collection.objects.filter(pk=1, period__isnull=False).values_list(
         "period__year", "period__quarter"
     )
     if chosen:
         return chosen[0]
+    candidates = []
     with_data = Period.objects.filter(Exists(Value.objects.filter(period=OuterRef("pk"))))
     latest = max(
         with_data.values_list("year", "quarter"), key=lambda p: period_end(*p), default=None
     )
     if latest:
-        return _next_period(*latest)
+        candidates.append(_next_period(*latest))
     years = IndicatorCode.objects.aggregate(first=Max("first_year"), last=Max("last_year"))
     named = [year for year in years.values() if year is not None]
-    return (max(named), None) if named else None
+    if named:
+        candidates.append((max(named), None))
+    return max(candidates, key=lambda p: period_end(*p), default=None)
 
 
 class Availability(models.TextChoices):
