@@ -12,16 +12,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Prefetch, Q
+from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q
+from django.db.models import Value as Constant
 
 from councils.models import Area, AreaKind, ComparatorGroup
 from indicators.models import (
     TOTAL,
     Availability,
     BreakKind,
+    Domain,
     Indicator,
     IndicatorCode,
     Kind,
+    Objective,
+    ScorecardArea,
     Source,
     Value,
 )
@@ -287,6 +291,12 @@ def catalogue(infos: list[IndicatorInfo]) -> list[tuple[str, str, list[Indicator
     return list(groups.values())
 
 
+# The choices' labels, looked up once: get_FOO_display() flattens the choices on every call.
+_DOMAINS = dict(Domain.choices)
+_OBJECTIVES = dict(Objective.choices)
+_AREAS = dict(ScorecardArea.choices)
+
+
 def _info(indicator: Indicator) -> IndicatorInfo:
     by_kind = defaultdict(dict)
     for item in indicator.breaks.all():
@@ -306,11 +316,11 @@ def _info(indicator: Indicator) -> IndicatorInfo:
         is_numeric=indicator.is_numeric,
         source=indicator.source,
         domain=indicator.domain,
-        domain_label=indicator.get_domain_display(),
+        domain_label=_DOMAINS.get(indicator.domain, indicator.domain),
         objective=indicator.objective,
-        objective_label=indicator.get_objective_display(),
+        objective_label=_OBJECTIVES.get(indicator.objective, indicator.objective),
         scorecard_area=indicator.scorecard_area,
-        scorecard_area_label=indicator.get_scorecard_area_display(),
+        scorecard_area_label=_AREAS.get(indicator.scorecard_area, indicator.scorecard_area),
         categories=tuple(indicator.categories),
         tolerance=indicator.tolerance,
         breaks=by_kind[BreakKind.BREAK],
@@ -366,22 +376,32 @@ def annual_values(disaggregation: str = TOTAL):
 def cells(queryset) -> dict[tuple[int, int], dict[int, tuple[str, Cell, str]]]:
     """(indicator, year) -> area -> (area kind, cell, area name), from one query."""
     found: dict[tuple[int, int], dict[int, tuple[str, Cell, str]]] = defaultdict(dict)
-    for row in queryset.values_list(*_VALUE_COLUMNS):
+    # order_by(): the rows go into a dict, so Value's default ordering would only add joins.
+    for row in queryset.order_by().values_list(*_VALUE_COLUMNS):
         indicator_id, year, area_id, kind, name, *cell = row
         found[(indicator_id, year)][area_id] = (kind, Cell(*cell), name)
     return found
 
 
-def _members(group: ComparatorGroup | None, year: int, extra: tuple[int, ...]) -> list[CouncilInfo]:
+def _members(
+    group: ComparatorGroup | None, year: int, extra: tuple[int, ...]
+) -> tuple[list[CouncilInfo], bool]:
+    """The councils shown, by name, and whether they are exactly the group's (so the group's
+    stored standings apply): the group's, or every council that year, and `extra`."""
     queryset = Area.objects.councils().active_in(year) if group is None else group.councils.all()
     if extra:
         queryset = (queryset | Area.objects.filter(pk__in=extra)).distinct()
-    return [
-        CouncilInfo(pk, name, slug, code, ons)
-        for pk, name, slug, code, ons in queryset.order_by("name").values_list(
-            "pk", "name", "slug", "code", "ons_code"
+    if group is not None:
+        queryset = queryset.annotate(
+            member=Exists(
+                group.councils.through.objects.filter(comparatorgroup=group, area=OuterRef("pk"))
+            )
         )
-    ]
+    else:
+        queryset = queryset.annotate(member=Constant(True, output_field=BooleanField()))
+    rows = queryset.order_by("name").values_list("pk", "name", "slug", "code", "ons_code", "member")
+    members = [CouncilInfo(*row[:5]) for row in rows]
+    return members, all(row[5] for row in rows)
 
 
 # Computing results from values: what `scorecard.freshness` stores -----------------------
@@ -657,19 +677,21 @@ def benchmarks(
     group the group's standings are stored too; for any other selection (every council, a
     group with extra councils) they are worked out here by ranking the stored values of at
     most every council in England."""
-    members = _members(group, year, extra_councils)
+    members, only_the_group = _members(group, year, extra_councils)
     member_ids = [m.id for m in members]
     ids = [info.id for info in infos]
     region_id = group.region_id if group else None
+    england = Area.objects.filter(kind=AreaKind.ENGLAND).values("pk")
     wanted = Q(area_id__in=[*member_ids, *([region_id] if region_id else [])])
     base = annual_values(disaggregation).filter(indicator_id__in=ids)
-    current = cells(base.filter(wanted | Q(area__kind=AreaKind.ENGLAND), period__year=year))
+    current = cells(base.filter(wanted | Q(area_id__in=england), period__year=year))
     history = (
         cells(base.filter(area_id__in=member_ids, period__year__lt=year)) if with_trend else {}
     )
     if disaggregation == TOTAL:
-        # Extra councils make a selection of its own, whose standings are not stored.
-        saved = group.pk if group and not extra_councils else None
+        # Councils outside the group make a selection of its own, whose standings are not
+        # stored.
+        saved = group.pk if group and only_the_group else None
         stored = _stored(year, saved, ids, member_ids)
     else:
         everyone = cells(base.filter(period__year=year, area__kind=AreaKind.COUNCIL))
