@@ -65,7 +65,7 @@ from django.db.models.signals import (
 )
 
 from councils.models import Area, AreaKind, ComparatorGroup, Council, Region
-from indicators.models import TOTAL, Indicator, IndicatorCode, Period, SeriesBreak, Value
+from indicators.models import TOTAL, VALUE_KEY, Indicator, IndicatorCode, Period, SeriesBreak, Value
 from indicators.signals import values_written
 from scorecard import data
 from scorecard.models import Standing, Summary, bump_version
@@ -340,16 +340,14 @@ def _summaries(indicator, year, unit: "data.UnitResults", groups_only) -> list[S
 def _value_saving(sender, instance, raw=False, **kwargs):
     if instance.pk and not raw:
         instance._freshness_before = list(
-            Value.objects.filter(pk=instance.pk).values_list(
-                "indicator_id", "period_id", "area_id", "disaggregation"
-            )
+            Value.objects.filter(pk=instance.pk).values_list(*VALUE_KEY)
         )
 
 
 def _value_written(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    key = (instance.indicator_id, instance.period_id, instance.area_id, instance.disaggregation)
+    key = tuple(getattr(instance, name) for name in VALUE_KEY)
     _record(values=[key, *getattr(instance, "_freshness_before", [])])
 
 
