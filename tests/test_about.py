@@ -88,7 +88,9 @@ def test_the_footer_shows_the_source_and_when_the_data_last_changed(about):
     changed_at = timezone.localtime(current_version()[1])
 
     assert SOURCE_ATTRIBUTION in about
-    assert f'Data as at <time datetime="{changed_at.isoformat()}">' in about
+    # To the second: a page's digits never include a fraction of a second from its footer.
+    stamp = changed_at.strftime("%Y-%m-%dT%H:%M:%S%z")
+    assert f'Data as at <time datetime="{stamp}">' in about
     assert format_date(changed_at, "j F Y, H:i") in about
 
 
