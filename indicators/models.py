@@ -50,9 +50,14 @@ NUMERIC_KINDS = {Kind.PERCENTAGE, Kind.RATE, Kind.SCORE, Kind.COUNT, Kind.MONEY,
 RAG_ORDER = ["red", "amber", "green"]
 
 
-class Frequency(models.TextChoices):
-    ANNUAL = "annual", "Annual"
-    QUARTERLY = "quarterly", "Quarterly"
+class Basis(models.TextChoices):
+    """What a quarterly measure's quarter holds, which fixes its year's value and what its
+    direction of travel compares with (`scorecard.stats.quarterly_annual` and
+    `quarterly_previous`)."""
+
+    SNAPSHOT = "snapshot", "Snapshot at quarter end"
+    IN_QUARTER = "in_quarter", "Within the quarter"
+    YEAR_TO_DATE = "year_to_date", "Year to date"
 
 
 class Source(models.TextChoices):
@@ -110,7 +115,21 @@ class Indicator(models.Model):
     multiplier = models.FloatField(
         default=1, help_text="Outcome = numerator / denominator × multiplier (100 for a %)."
     )
-    frequency = models.CharField(max_length=10, choices=Frequency.choices, default="annual")
+    quarterly_basis = models.CharField(
+        max_length=12,
+        choices=Basis.choices,
+        blank=True,
+        help_text="Blank: collected yearly. Otherwise what each quarter's value holds.",
+    )
+    quarterly_from = models.ForeignKey(
+        "Period",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"quarter": 1},
+        help_text="The first quarter collected; earlier years keep their yearly values.",
+    )
     source = models.CharField(max_length=10, choices=Source.choices)
     collection = models.CharField(
         max_length=100, blank=True, help_text="Where the data comes from: ASCS, SACE, SALT, CLD…"
@@ -140,6 +159,11 @@ class Indicator(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(multiplier__gt=0), name="indicator_multiplier_gt_0"),
             models.CheckConstraint(
+                condition=Q(quarterly_basis="", quarterly_from__isnull=True)
+                | (~Q(quarterly_basis="") & Q(quarterly_from__isnull=False)),
+                name="indicator_quarterly_basis_and_start",
+            ),
+            models.CheckConstraint(
                 condition=Q(first_year__isnull=True)
                 | Q(last_year__isnull=True)
                 | Q(first_year__lte=F("last_year")),
@@ -156,6 +180,10 @@ class Indicator(models.Model):
     @property
     def is_numeric(self) -> bool:
         return self.kind in NUMERIC_KINDS
+
+    @property
+    def is_quarterly(self) -> bool:
+        return bool(self.quarterly_basis)
 
 
 class IndicatorCode(models.Model):
@@ -285,6 +313,12 @@ class Collection(models.Model):
         blank=True,
         related_name="+",
         help_text="Blank: the period after the latest one with data.",
+    )
+    due_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When returns for the period are due. Blank: RETURNS_DUE_DAYS days after "
+        "the period ends.",
     )
 
     class Meta:

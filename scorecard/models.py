@@ -14,6 +14,10 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
+# The store's `quarter` of a whole year's results (a Period's quarter is None for a year; a
+# column in unique constraints is kept non-null so that SQLite and PostgreSQL both enforce it).
+YEAR = 0
+
 
 class DataVersion(models.Model):
     version = models.PositiveBigIntegerField(default=1)
@@ -57,6 +61,7 @@ class Standing(models.Model):
         "indicators.Indicator", on_delete=models.CASCADE, related_name="+"
     )
     year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField(default=YEAR, help_text="0: the whole year.")
     group = models.ForeignKey(
         "councils.ComparatorGroup", on_delete=models.CASCADE, null=True, related_name="+"
     )
@@ -75,12 +80,12 @@ class Standing(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["indicator", "year", "area"],
+                fields=["indicator", "year", "quarter", "area"],
                 condition=models.Q(group__isnull=True),
                 name="standing_unique_national",
             ),
             models.UniqueConstraint(
-                fields=["indicator", "year", "group", "area"],
+                fields=["indicator", "year", "quarter", "group", "area"],
                 condition=models.Q(group__isnull=False),
                 name="standing_unique_in_group",
             ),
@@ -103,6 +108,7 @@ class Summary(models.Model):
         "indicators.Indicator", on_delete=models.CASCADE, related_name="+"
     )
     year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField(default=YEAR, help_text="0: the whole year.")
     group = models.ForeignKey(
         "councils.ComparatorGroup", on_delete=models.CASCADE, null=True, related_name="+"
     )
@@ -119,12 +125,12 @@ class Summary(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["indicator", "year"],
+                fields=["indicator", "year", "quarter"],
                 condition=models.Q(group__isnull=True),
                 name="summary_unique_national",
             ),
             models.UniqueConstraint(
-                fields=["indicator", "year", "group"],
+                fields=["indicator", "year", "quarter", "group"],
                 condition=models.Q(group__isnull=False),
                 name="summary_unique_in_group",
             ),
