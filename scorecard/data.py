@@ -9,14 +9,16 @@ without touching the database again.
 import datetime
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import NamedTuple
 
 from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q
 from django.db.models import Value as Constant
 
 from councils.models import Area, AreaKind, ComparatorGroup
 from indicators.models import (
+    NUMERIC_KINDS,
     TOTAL,
     Availability,
     BreakKind,
@@ -32,7 +34,7 @@ from indicators.models import (
 from indicators.periods import format_period
 from indicators.validation import canonical_choice
 from scorecard import stats
-from scorecard.models import Standing, Summary
+from scorecard.models import YEAR, Standing, Summary
 
 ENGLAND = "england"  # the group of every council, for the CLI and the indicator page
 POLARITY_LABELS = {
@@ -69,6 +71,17 @@ class IndicatorInfo:
     partial: dict[int, str]  # year of partial coverage -> reason
     cautions: dict[int, str]
     codes: tuple[tuple[str, int, int | None], ...]  # (published code, first year, last year)
+    quarterly_basis: str = ""  # blank: collected yearly
+    quarterly_from: tuple[int, int] | None = None  # (year, quarter) of its first quarter
+
+    def quarterly_in(self, year: int, quarter: int | None = None) -> bool:
+        """Collected by quarter in `year` (or in that quarter): from its first quarter on."""
+        if not self.quarterly_basis or self.quarterly_from is None:
+            return False
+        first_year, first_quarter = self.quarterly_from
+        if quarter is None:
+            return year >= first_year
+        return (year, quarter) >= (first_year, first_quarter)
 
     def code_in(self, year: int) -> str:
         """The code the publication used that year, as users read it."""
@@ -145,6 +158,8 @@ class Cell:
     text: str = ""
     date: datetime.date | None = None
     quality_flag: str = ""
+    # A year of a quarterly measure: how its value comes from the quarters, or why it has none.
+    derived: str = ""
 
     @property
     def has_value(self) -> bool:
@@ -152,7 +167,9 @@ class Cell:
 
     @property
     def status_label(self) -> str:
-        return Availability(self.status).label if self.status else "No data"
+        if self.status:
+            return Availability(self.status).label
+        return self.derived or "No data"
 
 
 EMPTY = Cell()
@@ -177,7 +194,15 @@ class CouncilResult:
     previous_value: float | None
     previous_year: int | None
     vs_england: str | None
-    trend: dict[int, float | None] = field(default_factory=dict)
+    # Years, or (year, quarter) of a quarterly result, to values, in order.
+    trend: dict = field(default_factory=dict)
+    previous_quarter: int | None = None
+
+    @property
+    def previous_period(self) -> str:
+        if self.previous_year is None:
+            return ""
+        return format_period(self.previous_year, self.previous_quarter)
 
     @property
     def national_rank_label(self) -> str:
@@ -225,10 +250,11 @@ class IndicatorResult:
     # Every council with a value nationally, best first (highest first without a polarity);
     # empty for regional measures, which are compared within the group only.
     national_points: tuple[NationalPoint, ...] = ()
+    quarter: int | None = None
 
     @property
     def period(self) -> str:
-        return format_period(self.year)
+        return format_period(self.year, self.quarter)
 
     @property
     def published_code(self) -> str:
@@ -263,7 +289,7 @@ class IndicatorResult:
 
 def indicators(source: str | None = None) -> list[IndicatorInfo]:
     """Every indicator in scorecard order, with its codes and breaks (3 queries)."""
-    queryset = Indicator.objects.prefetch_related(
+    queryset = Indicator.objects.select_related("quarterly_from").prefetch_related(
         "breaks", Prefetch("codes", queryset=IndicatorCode.objects.order_by("first_year"))
     )
     if source:
@@ -275,6 +301,25 @@ def shown_in(infos: list[IndicatorInfo], year: int) -> list[IndicatorInfo]:
     """The indicators a scorecard shows for a year: ASCOF measures published that year, and
     every regional measure."""
     return [i for i in infos if i.source == Source.LOCAL or i.published_in(year)]
+
+
+def latest_periods(
+    infos: list[IndicatorInfo], year: int, quarter: int | None = None
+) -> list[tuple[tuple[int, int | None], list[IndicatorInfo]]]:
+    """The indicators a page for the period shows, by the period each is shown at: its latest
+    up to the one chosen. For a year, every indicator shown that year (quarterly measures by
+    the year their quarters make up). For a quarter, quarterly measures at that quarter and
+    the rest at the year before, the latest year that ends before the quarter does (a year
+    follows its own Q4)."""
+    if quarter is None:
+        return [((year, None), shown_in(infos, year))]
+    quarterly = [info for info in infos if info.quarterly_in(year, quarter)]
+    yearly = shown_in([info for info in infos if info not in quarterly], year - 1)
+    return [
+        (period, shown)
+        for period, shown in (((year - 1, None), yearly), ((year, quarter), quarterly))
+        if shown
+    ]
 
 
 def catalogue(infos: list[IndicatorInfo]) -> list[tuple[str, str, list[IndicatorInfo]]]:
@@ -327,6 +372,12 @@ def _info(indicator: Indicator) -> IndicatorInfo:
         partial=by_kind[BreakKind.PARTIAL_COVERAGE],
         cautions=by_kind[BreakKind.CAUTION],
         codes=tuple((c.code, c.first_year, c.last_year) for c in indicator.codes.all()),
+        quarterly_basis=indicator.quarterly_basis,
+        quarterly_from=(
+            (indicator.quarterly_from.year, indicator.quarterly_from.quarter)
+            if indicator.quarterly_from
+            else None
+        ),
     )
 
 
@@ -340,19 +391,32 @@ def group_by_slug(slug: str | None) -> ComparatorGroup | None:
     return ComparatorGroup.objects.select_related("region").get(slug=slug)
 
 
-def years_with_data(source: str | None = None) -> list[int]:
-    """Financial years (start years) that hold annual values, latest last: the years of the
-    stored national summaries, one per indicator and year with a value (1 query)."""
-    queryset = Summary.objects.filter(group__isnull=True)
+def periods_with_data(source: str | None = None) -> list[tuple[int, int | None]]:
+    """(year, quarter) of every period with a published value, quarter None for a year, in
+    order (a year after its Q4): those of the stored national summaries, one per indicator
+    and period (1 query). A year of a quarterly measure counts once its quarters make it up."""
+    queryset = Summary.objects.filter(
+        group__isnull=True, status_counts__has_key=Availability.AVAILABLE
+    )
     if source:
         queryset = queryset.filter(indicator__source=source)
     # order_by() drops any default ordering, which would otherwise defeat distinct().
-    return sorted(queryset.order_by().values_list("year", flat=True).distinct())
+    found = queryset.order_by().values_list("year", "quarter").distinct()
+    return sorted(
+        ((year, quarter or None) for year, quarter in found),
+        key=lambda period: stats.period_order_key(*period),
+    )
+
+
+def years_with_data(source: str | None = None) -> list[int]:
+    """Financial years that hold annual values (or whole years of quarters), latest last."""
+    return [year for year, quarter in periods_with_data(source) if quarter is None]
 
 
 _VALUE_COLUMNS = (
     "indicator_id",
     "period__year",
+    "period__quarter",
     "area_id",
     "area__kind",
     "area__name",
@@ -366,21 +430,105 @@ _VALUE_COLUMNS = (
     "date_value",
     "quality_flag",
 )
+# What a year's value of a quarterly measure needs from its indicator.
+_BASIS_COLUMNS = (
+    "indicator__quarterly_basis",
+    "indicator__multiplier",
+    "indicator__decimals",
+    "indicator__kind",
+)
 
 
 def annual_values(disaggregation: str = TOTAL):
-    """The values that are benchmarked: annual, for one breakdown (the total by default)."""
-    return Value.objects.filter(period__quarter__isnull=True, disaggregation=disaggregation)
+    """The values that are benchmarked by year, for one breakdown (the total by default):
+    annual values, and the quarters of quarterly measures, from which `cells` derives their
+    years."""
+    return Value.objects.filter(disaggregation=disaggregation).filter(
+        Q(period__quarter__isnull=True) | Q(indicator__quarterly_from__isnull=False)
+    )
 
 
-def cells(queryset) -> dict[tuple[int, int], dict[int, tuple[str, Cell, str]]]:
-    """(indicator, year) -> area -> (area kind, cell, area name), from one query."""
-    found: dict[tuple[int, int], dict[int, tuple[str, Cell, str]]] = defaultdict(dict)
+def quarter_values(disaggregation: str = TOTAL):
+    """The quarters of quarterly measures, for one breakdown."""
+    return Value.objects.filter(
+        disaggregation=disaggregation,
+        period__quarter__isnull=False,
+        indicator__quarterly_from__isnull=False,
+    )
+
+
+Found = dict[int, tuple[str, Cell, str]]  # area -> (area kind, cell, area name)
+
+
+def cells(queryset) -> dict[tuple[int, int], Found]:
+    """(indicator, year) -> area -> (area kind, cell, area name), from one query of
+    `annual_values`. A year of a quarterly measure that has quarters is derived from them
+    (`derived_year`), never read as stored."""
+    found: dict[tuple[int, int], Found] = defaultdict(dict)
+    quarters: dict[tuple[int, int], dict] = defaultdict(lambda: defaultdict(dict))
+    bases = {}
     # order_by(): the rows go into a dict, so Value's default ordering would only add joins.
-    for row in queryset.order_by().values_list(*_VALUE_COLUMNS):
-        indicator_id, year, area_id, kind, name, *cell = row
-        found[(indicator_id, year)][area_id] = (kind, Cell(*cell), name)
+    for row in queryset.order_by().values_list(*_VALUE_COLUMNS, *_BASIS_COLUMNS):
+        indicator_id, year, quarter, area_id, kind, name, *cell = row[: len(_VALUE_COLUMNS)]
+        if quarter is None:
+            found[(indicator_id, year)][area_id] = (kind, Cell(*cell), name)
+        else:
+            quarters[(indicator_id, year)][area_id][quarter] = (kind, Cell(*cell), name)
+            bases[indicator_id] = row[len(_VALUE_COLUMNS) :]
+    for (indicator_id, year), by_area in quarters.items():
+        for area_id, by_quarter in by_area.items():
+            kind, _, name = next(iter(by_quarter.values()))
+            own = {q: cell for q, (_, cell, _) in by_quarter.items()}
+            found[(indicator_id, year)][area_id] = (
+                kind,
+                derived_year(*bases[indicator_id], own),
+                name,
+            )
     return found
+
+
+def quarter_cells(queryset) -> dict[tuple[int, int, int], Found]:
+    """(indicator, year, quarter) -> area -> (area kind, cell, area name), from one query of
+    `quarter_values`."""
+    found: dict[tuple[int, int, int], Found] = defaultdict(dict)
+    for row in queryset.order_by().values_list(*_VALUE_COLUMNS):
+        indicator_id, year, quarter, area_id, kind, name, *cell = row
+        found[(indicator_id, year, quarter)][area_id] = (kind, Cell(*cell), name)
+    return found
+
+
+def derived_year(
+    basis: str, multiplier: float, decimals: int, kind: str, quarters: dict[int, Cell]
+) -> Cell:
+    """A quarterly measure's year from its quarters, by its basis (`stats.annual_from_quarters`):
+    Q4's value for a snapshot or year to date (with Q4's rating, date or text for a qualitative
+    measure), Σnumerators / Σdenominators (or the sum of counts) over Q1 to Q4 within the
+    quarter; no value, and why, when a quarter the basis needs is not in."""
+    if kind not in NUMERIC_KINDS:
+        q4 = quarters.get(4)
+        if q4 is None or not q4.has_value:
+            return Cell(derived="Year incomplete: Q4 not in")
+        return replace(q4, derived="Q4's value")
+    figures = {q: stats.QuarterFigures(_number(cell), *_pair(cell)) for q, cell in quarters.items()}
+    year = stats.annual_from_quarters(
+        basis,
+        figures,
+        multiplier=multiplier,
+        decimals=decimals,
+        is_count=kind == Kind.COUNT,
+    )
+    if not year.complete:
+        missing = ", ".join(f"Q{q}" for q in year.missing)
+        return Cell(derived=f"Year incomplete: {missing} not in")
+    if year.source_quarter is not None:
+        return replace(quarters[year.source_quarter], derived=f"Q{year.source_quarter}'s value")
+    return Cell(
+        outcome=year.value,
+        status=Availability.AVAILABLE,
+        numerator=year.numerator,
+        denominator=year.denominator,
+        derived="Q1 to Q4 together",
+    )
 
 
 def _members(
@@ -415,7 +563,7 @@ class UnitResults:
     note: str  # why there is no national quartile, if there is none
     status_counts: dict[str, int]
     values: dict[int, float | None]  # council -> the number it is ranked on
-    travels: dict[int, tuple[str, int | None, float | None]]  # council -> travel()
+    travels: dict[int, "Travel"]  # council -> travel()
     vs_england: dict[int, str | None]
     groups: dict[int, tuple[stats.BenchmarkTable, stats.Aggregate | None]]
 
@@ -424,11 +572,24 @@ def polarity_of(info: IndicatorInfo) -> str:
     return info.polarity if info.is_numeric else stats.NO_JUDGEMENT
 
 
+class Travel(NamedTuple):
+    """A direction of travel and the period it compares with (its year, and its quarter for a
+    quarterly result)."""
+
+    direction: str
+    previous_year: int | None
+    previous_value: float | None
+    previous_quarter: int | None = None
+
+
 def travel(
-    info: IndicatorInfo, year: int, cell: Cell, earlier: dict[int, Cell]
-) -> tuple[str, int | None, float | None]:
-    """A council's direction of travel into `year`, the year it is compared with and that
-    year's value, from its own earlier cells of the indicator (see `stats.direction`)."""
+    info: IndicatorInfo, year: int, cell: Cell, earlier: dict, quarter: int | None = None
+) -> Travel:
+    """A council's direction of travel into `year` (or that quarter), the period it is
+    compared with and that period's value, from its own earlier cells of the indicator, keyed
+    by year (or by (year, quarter)): see `stats.direction` and `stats.quarterly_direction`."""
+    if quarter is not None:
+        return _quarter_travel(info, (year, quarter), cell, earlier)
     series = {y: _number(c) for y, c in earlier.items() if y < year}
     series[year] = _number(cell)
     previous_year = stats.previous_comparable(series, year, set(info.breaks))
@@ -440,21 +601,50 @@ def travel(
         texts = {y: _rating(c.text) for y, c in earlier.items() if y < year and _rating(c.text)}
         previous_year = max(texts, default=None)
         direction = stats.rag_movement(texts.get(previous_year), _rating(cell.text))
-    return direction, previous_year, previous
+    return Travel(direction, previous_year, previous)
+
+
+def _quarter_travel(info: IndicatorInfo, period: tuple[int, int], cell: Cell, earlier) -> Travel:
+    series = {key: _number(c) for key, c in earlier.items() if key < period}
+    series[period] = _number(cell)
+    breaks = set(info.breaks)
+    if info.kind == Kind.RAG:
+        compared, _ = stats.quarterly_comparisons(info.quarterly_basis, period, breaks)
+        before = earlier.get(compared) if compared else None
+        direction = stats.rag_movement(_rating(before.text) if before else None, _rating(cell.text))
+        if direction == stats.NOT_COMPARABLE:
+            compared = None
+        previous = None
+    else:
+        direction, compared = stats.quarterly_direction(
+            info.quarterly_basis,
+            series,
+            period,
+            polarity_of(info),
+            breaks,
+            info.tolerance_for(cell.margin_of_error),
+        )
+        previous = series.get(compared) if compared else None
+    if compared is None:
+        return Travel(direction, None, None)
+    return Travel(direction, compared[0], previous, compared[1])
 
 
 def compute_unit(
     info: IndicatorInfo,
     year: int,
     found: dict[int, tuple[str, Cell, str]],
-    earlier: dict[int, dict[int, Cell]],
+    earlier: dict[int, dict],
     groups: dict[int, list[int]],
+    quarter: int | None = None,
 ) -> UnitResults:
-    """The results of one indicator in one year: national standings, each council's direction
-    of travel and comparison with England, and each group's standings and aggregate.
+    """The results of one indicator in one year (or one of its quarters): national standings,
+    each council's direction of travel and comparison with England, and each group's
+    standings and aggregate.
 
-    `found` holds the year's cells by area (as `cells` gives them), `earlier` each council's
-    cells of earlier years by year, `groups` the members of each saved comparator group."""
+    `found` holds the period's cells by area (as `cells` or `quarter_cells` gives them),
+    `earlier` each council's cells of earlier periods by year (by (year, quarter) for a
+    quarter), `groups` the members of each saved comparator group."""
     council_cells = {pk: cell for pk, (kind, cell, _) in found.items() if kind == AreaKind.COUNCIL}
     england = next((cell for kind, cell, _ in found.values() if kind == AreaKind.ENGLAND), EMPTY)
     values = {pk: _number(cell) for pk, cell in council_cells.items()}
@@ -478,7 +668,8 @@ def compute_unit(
         status_counts=dict(status_counts),
         values=values,
         travels={
-            pk: travel(info, year, cell, earlier.get(pk, {})) for pk, cell in council_cells.items()
+            pk: travel(info, year, cell, earlier.get(pk, {}), quarter)
+            for pk, cell in council_cells.items()
         },
         vs_england={pk: _vs_england(info, cell, england) for pk, cell in council_cells.items()},
         groups={
@@ -536,7 +727,7 @@ class _Stored:
     """One indicator and year as stored: national standings and summary, and the group's."""
 
     national: dict[int, stats.Benchmark | None]
-    travels: dict[int, tuple[str, int | None, float | None]]
+    travels: dict[int, Travel]
     vs_england: dict[int, str | None]
     values: dict[int, float | None]
     distribution: stats.Distribution
@@ -556,6 +747,7 @@ _STANDING_COLUMNS = (
     "direction",
     "previous_year",
     "previous_value",
+    "previous_quarter",
     "vs_england",
 )
 _SUMMARY_COLUMNS = (
@@ -578,11 +770,12 @@ def _benchmark_of(value, n, rank, tied, band, percentile) -> stats.Benchmark | N
 
 
 def _stored(
-    year: int, group_id: int | None, ids: list[int], council_ids: list[int]
+    year: int, group_id: int | None, ids: list[int], council_ids: list[int], quarter: int | None
 ) -> dict[int, _Stored]:
-    """The stored results of `ids` in `year` for `council_ids`, nationally and within the
-    saved group `group_id` (3 queries; 2 without a group)."""
-    standings = Standing.objects.filter(year=year, indicator_id__in=ids, area_id__in=council_ids)
+    """The stored results of `ids` in `year` (or its `quarter`) for `council_ids`, nationally
+    and within the saved group `group_id` (3 queries; 2 without a group)."""
+    when = {"year": year, "quarter": quarter or YEAR}
+    standings = Standing.objects.filter(**when, indicator_id__in=ids, area_id__in=council_ids)
     national, travels, england, values = (defaultdict(dict) for _ in range(4))
     in_group = defaultdict(dict)
     for row in standings.filter(Q(group__isnull=True) | Q(group_id=group_id)).values_list(
@@ -593,14 +786,14 @@ def _stored(
             in_group[indicator][area] = stats.Benchmark(value, rank, tied, n, band, p)
             continue
         national[indicator][area] = _benchmark_of(value, n, rank, tied, band, p)
-        direction, previous_year, previous_value, vs_england = travel_and_england
-        travels[indicator][area] = (direction, previous_year, previous_value)
+        *stored_travel, vs_england = travel_and_england
+        travels[indicator][area] = Travel(*stored_travel)
         england[indicator][area] = vs_england or None
         values[indicator][area] = value
     summaries = {
         (indicator, group): rest
         for indicator, group, *rest in Summary.objects.filter(
-            Q(group__isnull=True) | Q(group_id=group_id), year=year, indicator_id__in=ids
+            Q(group__isnull=True) | Q(group_id=group_id), **when, indicator_id__in=ids
         ).values_list(*_SUMMARY_COLUMNS)
     }
     found = {}
@@ -662,51 +855,83 @@ def benchmarks(
     group: ComparatorGroup | None,
     infos: list[IndicatorInfo],
     *,
+    quarter: int | None = None,
     disaggregation: str = TOTAL,
     extra_councils: tuple[int, ...] = (),
     with_national_points: bool = False,
     with_trend: bool = True,
 ) -> dict[int, IndicatorResult]:
-    """Every indicator in `infos` for `year`, for the group's councils (every council when
-    `group` is None) and `extra_councils`: national and group rank and quartile, direction of
-    travel, comparison with England, the group aggregate and the trend.
+    """Every indicator in `infos` for `year` (or its `quarter`: quarterly measures only), for
+    the group's councils (every council when `group` is None) and `extra_councils`: national
+    and group rank and quartile, direction of travel, comparison with England, the group
+    aggregate and the trend.
 
     Reads the results `scorecard.freshness` stores (five queries; one more for the national
     points of an indicator page, one less without the trend: the earlier values, which also
-    say what a council without a value this year was last compared with). Within a saved
+    say what a council without a value this period was last compared with). Within a saved
     group the group's standings are stored too; for any other selection (every council, a
     group with extra councils) they are worked out here by ranking the stored values of at
     most every council in England."""
+    if quarter is not None and disaggregation != TOTAL:
+        raise ValueError("Breakdowns other than the total are benchmarked by year only.")
     members, only_the_group = _members(group, year, extra_councils)
     member_ids = [m.id for m in members]
     ids = [info.id for info in infos]
     region_id = group.region_id if group else None
     england = Area.objects.filter(kind=AreaKind.ENGLAND).values("pk")
     wanted = Q(area_id__in=[*member_ids, *([region_id] if region_id else [])])
-    base = annual_values(disaggregation).filter(indicator_id__in=ids)
-    current = cells(base.filter(wanted | Q(area_id__in=england), period__year=year))
-    history = (
-        cells(base.filter(area_id__in=member_ids, period__year__lt=year)) if with_trend else {}
-    )
+    shown = wanted | Q(area_id__in=england)
+    if quarter is None:
+        base = annual_values(disaggregation).filter(indicator_id__in=ids)
+        current = _by_indicator(cells(base.filter(shown, period__year=year)))
+        earlier = base.filter(area_id__in=member_ids, period__year__lt=year)
+        history = _by_indicator(cells(earlier)) if with_trend else {}
+    else:
+        base = quarter_values(disaggregation).filter(indicator_id__in=ids)
+        current = _by_indicator(
+            quarter_cells(base.filter(shown, period__year=year, period__quarter=quarter))
+        )
+        earlier = base.filter(area_id__in=member_ids).filter(
+            Q(period__year__lt=year) | Q(period__year=year, period__quarter__lt=quarter)
+        )
+        history = _by_indicator(quarter_cells(earlier)) if with_trend else {}
     if disaggregation == TOTAL:
         # Councils outside the group make a selection of its own, whose standings are not
         # stored.
         saved = group.pk if group and only_the_group else None
-        stored = _stored(year, saved, ids, member_ids)
+        stored = _stored(year, saved, ids, member_ids, quarter)
     else:
         everyone = cells(base.filter(period__year=year, area__kind=AreaKind.COUNCIL))
         stored = _computed(year, infos, disaggregation, everyone)
-    points = _national_points(year, ids) if with_national_points else {}
+    points = _national_points(year, ids) if with_national_points and quarter is None else {}
     return {
         info.id: _result(
-            info, year, group, members, current, history, stored[info.id], region_id, points
+            info,
+            (year, quarter),
+            group,
+            members,
+            current.get(info.id, {}),
+            history.get(info.id, {}),
+            stored[info.id],
+            region_id,
+            points,
         )
         for info in infos
     }
 
 
-def _result(info, year, group, members, current, history, stored, region_id, points):
-    found = current.get((info.id, year), {})
+def _by_indicator(found: dict[tuple, Found]) -> dict[int, dict]:
+    """indicator -> period (a year, or (year, quarter)) -> area -> (kind, cell, name)."""
+    regrouped = defaultdict(dict)
+    for (indicator, *period), by_area in found.items():
+        regrouped[indicator][period[0] if len(period) == 1 else tuple(period)] = by_area
+    return regrouped
+
+
+def _result(info, period, group, members, current, earlier, stored, region_id, points):
+    year, quarter = period
+    here = year if quarter is None else period
+    found = current.get(here, {})
     council_cells = {pk: cell for pk, (kind, cell, _) in found.items() if kind == AreaKind.COUNCIL}
     england = next((cell for kind, cell, _ in found.values() if kind == AreaKind.ENGLAND), EMPTY)
     region = found[region_id][1] if region_id in found else EMPTY
@@ -715,27 +940,25 @@ def _result(info, year, group, members, current, history, stored, region_id, poi
         group_table, aggregate = _group_table(
             info, [m.id for m in members], stored.values, council_cells
         )
-    earlier = {
-        y: history[(info.id, y)] for y in range(year - 1, 1999, -1) if (info.id, y) in history
-    }
     rows = []
     for member in members:
         cell = council_cells.get(member.id, EMPTY)
-        own = {y: by_area[member.id][1] for y, by_area in earlier.items() if member.id in by_area}
-        trend = {y: _number(c) for y, c in own.items()}
-        trend[year] = _number(cell)
-        direction, previous_year, previous = stored.travels.get(member.id) or travel(
-            info, year, cell, own
-        )
+        own = {
+            key: by_area[member.id][1] for key, by_area in earlier.items() if member.id in by_area
+        }
+        trend = {key: _number(c) for key, c in own.items()}
+        trend[here] = _number(cell)
+        moved = stored.travels.get(member.id) or travel(info, year, cell, own, quarter)
         rows.append(
             CouncilResult(
                 council=member,
                 cell=cell,
                 national=stored.national.get(member.id),
                 group=group_table.rows.get(member.id),
-                direction=direction,
-                previous_value=previous,
-                previous_year=previous_year,
+                direction=moved.direction,
+                previous_value=moved.previous_value,
+                previous_year=moved.previous_year,
+                previous_quarter=moved.previous_quarter,
                 vs_england=stored.vs_england.get(member.id),
                 trend=dict(sorted(trend.items())),
             )
@@ -755,6 +978,7 @@ def _result(info, year, group, members, current, history, stored, region_id, poi
         aggregate=aggregate,
         caveats=info.caveats(year),
         national_points=_points_of(info, points.get(info.id, ())),
+        quarter=quarter,
     )
 
 
@@ -762,7 +986,7 @@ def _national_points(year: int, ids: list[int]) -> dict[int, list[NationalPoint]
     """Every council with a value nationally, from the stored national standings (1 query)."""
     found = defaultdict(list)
     for indicator, pk, name, value, n, rank, tied, band, p in Standing.objects.filter(
-        year=year, indicator_id__in=ids, group__isnull=True, value__isnull=False
+        year=year, quarter=YEAR, indicator_id__in=ids, group__isnull=True, value__isnull=False
     ).values_list("indicator_id", "area_id", "area__name", *_BENCHMARK_COLUMNS):
         found[indicator].append(
             NationalPoint(pk, name, value, _benchmark_of(value, n, rank, tied, band, p))
@@ -794,14 +1018,14 @@ class Section:
     band_counts: dict[int | None, int]
 
 
-def sections(results: list[IndicatorResult], year: int) -> list[Section]:
-    """Group results by their place on the scorecard, in catalogue order, with each council's
-    domain position: the mean of its national percentile ranks over the section's measures,
-    banded at 0.25, 0.5 and 0.75 (see `stats.domain_position`)."""
+def sections(results: list[IndicatorResult]) -> list[Section]:
+    """Group results by their place on the scorecard in their year, in catalogue order, with
+    each council's domain position: the mean of its national percentile ranks over the
+    section's measures, banded at 0.25, 0.5 and 0.75 (see `stats.domain_position`)."""
     grouped: dict[str, list[IndicatorResult]] = {}
     labels = {}
     for result in results:
-        key, label = result.indicator.place(year)
+        key, label = result.indicator.place(result.year)
         grouped.setdefault(key, []).append(result)
         labels[key] = label
     found = []
@@ -871,6 +1095,7 @@ def overall_directions(
     earlier = defaultdict(dict)
     for indicator, area, n, percentile in Standing.objects.filter(
         year=start,
+        quarter=YEAR,
         group__isnull=True,
         indicator_id__in=list(measures),
         area_id__in=[row.council.id for row in first.rows],

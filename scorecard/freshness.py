@@ -1,15 +1,16 @@
 """The one home of "the data changed": which writes change which stored results, and keeping
 them current inside the writer's transaction.
 
-Results (`scorecard.models.Standing` and `Summary`) are worked out from published annual
-values by `scorecard.data.compute_unit`, which calls `scorecard.stats`. A *unit* is one
-indicator in one year: everything stored for it is recomputed together, which costs a few
-milliseconds. Every write reaches this module, whichever way it was made: model saves and
-deletes (the admin, the loaders, the shell) through Django's signals, and bulk writes of
-values (the importer, `QuerySet.update` in the shell) through `indicators.signals.
-values_written`. What a write changes is recomputed before its transaction commits, so stored
-results are never older than the values they come from, and a write that rolls back takes
-its results with it. Every write also bumps the data version, which retires cached pages.
+Results (`scorecard.models.Standing` and `Summary`) are worked out from published values by
+`scorecard.data.compute_unit`, which calls `scorecard.stats`. A *unit* is one indicator in
+one year (or, for a quarterly measure, one quarter): everything stored for it is recomputed
+together, which costs a few milliseconds. Every write reaches this module, whichever way it
+was made: model saves and deletes (the admin, the loaders, the shell) through Django's
+signals, and bulk writes of values (the importer, `QuerySet.update` in the shell) through
+`indicators.signals.values_written`. What a write changes is recomputed before its
+transaction commits, so stored results are never older than the values they come from, and
+a write that rolls back takes its results with it. Every write also bumps the data version,
+which retires cached pages.
 
 Dependency map
 --------------
@@ -27,10 +28,17 @@ What a change invalidates, and so what is recomputed:
 - **England's annual total** (i, y): the unit (i, y): every council's comparison with England.
 - **A region's or council type's total**: nothing stored. Pages read published aggregates
   from the values and compare them with the stored group aggregate when they are shown.
-- **A quarterly value, or a breakdown other than the total**: nothing stored (only annual
-  totals are benchmarked; the `benchmark` command works other breakdowns out on request).
-- **Indicator** i (polarity, kind, tolerance, multiplier, decimals, source, survey): every
-  unit of i.
+- **A quarter of a quarterly measure** (indicator i, year y, quarter q): every stored
+  quarter of i (a handful of councils and quarters: each quarter's direction compares with
+  the quarter before or the same quarter a year earlier, by i's basis, so they are
+  recomputed together), and the unit (i, y), whose values are derived from y's quarters
+  (Q4's, or the four together: `scorecard.data.derived_year`) with the directions of i in
+  later years, as for an annual total.
+- **A quarterly value of a measure collected yearly, or a breakdown other than the
+  total**: nothing stored (validation keeps the first out; the `benchmark` command works
+  other breakdowns out on request).
+- **Indicator** i (polarity, kind, tolerance, multiplier, decimals, source, survey,
+  quarterly basis): every unit of i.
 - **SeriesBreak** of i: every unit of i (a break blocks directions; partial coverage
   withdraws national ranks and bands).
 - **IndicatorCode**: nothing stored (the code a year used, and whether a measure is shown
@@ -68,7 +76,7 @@ from councils.models import Area, AreaKind, ComparatorGroup, Council, Region
 from indicators.models import TOTAL, VALUE_KEY, Indicator, IndicatorCode, Period, SeriesBreak, Value
 from indicators.signals import values_written
 from scorecard import data
-from scorecard.models import Standing, Summary, bump_version
+from scorecard.models import YEAR, Standing, Summary, bump_version
 
 
 @dataclass
@@ -152,11 +160,7 @@ def _from_values(keys) -> tuple[set, set]:
     keys = [key for key in keys if key[3] == TOTAL]
     if not keys:
         return set(), set()
-    periods = dict(
-        Period.objects.filter(pk__in={key[1] for key in keys}, quarter__isnull=True).values_list(
-            "pk", "year"
-        )
-    )
+    periods = dict(Period.objects.filter(pk__in={key[1] for key in keys}).values_list("pk", "year"))
     kinds = dict(Area.objects.filter(pk__in={key[2] for key in keys}).values_list("pk", "kind"))
     units, travels = set(), set()
     for indicator, period, area, _ in keys:
@@ -221,6 +225,8 @@ def _refresh(units, travels, *, only_groups=None) -> None:
 
 
 def _refresh_indicator(info, years, moves, groups, groups_only) -> None:
+    if info.quarterly_basis:
+        _refresh_quarters(info, groups, groups_only)
     # Every year of the indicator: directions look back, and later years' look back here.
     found = data.cells(data.annual_values().filter(indicator_id=info.id))
     earlier = defaultdict(dict)  # council -> year -> cell
@@ -233,17 +239,48 @@ def _refresh_indicator(info, years, moves, groups, groups_only) -> None:
         by_area = found.get((info.id, year), {})
         if by_area:
             unit = data.compute_unit(info, year, by_area, earlier, groups)
-            standings += _standings(info.id, year, unit, groups_only)
-            summaries += _summaries(info.id, year, unit, groups_only)
-    stale = {"indicator_id": info.id, "year__in": years}
+            standings += _standings(info.id, (year, YEAR), unit, groups_only)
+            summaries += _summaries(info.id, (year, YEAR), unit, groups_only)
+    _replace(
+        {"indicator_id": info.id, "year__in": years, "quarter": YEAR},
+        groups,
+        groups_only,
+        standings,
+        summaries,
+    )
+    if not groups_only:
+        _refresh_travels(info, years, moves, earlier)
+
+
+def _refresh_quarters(info, groups, groups_only) -> None:
+    """Every quarter of a quarterly measure: a handful of councils and quarters, recomputed
+    together whenever one of its values changes, since each quarter's direction looks back a
+    quarter or a year (`stats.quarterly_comparisons`)."""
+    found = data.quarter_cells(data.quarter_values().filter(indicator_id=info.id))
+    earlier = defaultdict(dict)  # council -> (year, quarter) -> cell
+    for (_, year, quarter), by_area in found.items():
+        for area, (kind, cell, _) in by_area.items():
+            if kind == AreaKind.COUNCIL:
+                earlier[area][(year, quarter)] = cell
+    standings, summaries = [], []
+    for (_, year, quarter), by_area in sorted(found.items()):
+        unit = data.compute_unit(info, year, by_area, earlier, groups, quarter)
+        standings += _standings(info.id, (year, quarter), unit, groups_only)
+        summaries += _summaries(info.id, (year, quarter), unit, groups_only)
+    _replace(
+        {"indicator_id": info.id, "quarter__gt": YEAR}, groups, groups_only, standings, summaries
+    )
+
+
+def _replace(stale, groups, groups_only, standings, summaries) -> None:
+    """Delete the stored rows `stale` picks (only the groups' with `groups_only`) and store the
+    new ones."""
     if groups_only:
         stale["group_id__in"] = list(groups)
     Standing.objects.filter(**stale).delete()
     Summary.objects.filter(**stale).delete()
     Standing.objects.bulk_create(standings, batch_size=2000)
     Summary.objects.bulk_create(summaries, batch_size=2000)
-    if not groups_only:
-        _refresh_travels(info, years, moves, earlier)
 
 
 def _refresh_travels(info, years, moves, earlier) -> None:
@@ -251,34 +288,27 @@ def _refresh_travels(info, years, moves, earlier) -> None:
     for area, changed in moves:
         for year, cell in earlier.get(area, {}).items():
             if year > changed and year not in years:
-                direction, previous_year, previous_value = data.travel(
-                    info, year, cell, earlier[area]
-                )
+                moved = data.travel(info, year, cell, earlier[area])
                 Standing.objects.filter(
-                    indicator_id=info.id, year=year, area_id=area, group__isnull=True
-                ).update(
-                    direction=direction,
-                    previous_year=previous_year,
-                    previous_value=previous_value,
-                )
+                    indicator_id=info.id, year=year, quarter=YEAR, area_id=area, group__isnull=True
+                ).update(**moved._asdict())
 
 
-def _standings(indicator, year, unit: "data.UnitResults", groups_only) -> list[Standing]:
+def _standings(indicator, period, unit: "data.UnitResults", groups_only) -> list[Standing]:
+    year, quarter = period
     rows = []
     if not groups_only:
         for area, value in unit.values.items():
             national = unit.national.rows.get(area)
-            direction, previous_year, previous_value = unit.travels[area]
             rows.append(
                 Standing(
                     indicator_id=indicator,
                     year=year,
+                    quarter=quarter,
                     area_id=area,
                     value=value,
                     **_benchmark_fields(national),
-                    direction=direction,
-                    previous_year=previous_year,
-                    previous_value=previous_value,
+                    **unit.travels[area]._asdict(),
                     vs_england=unit.vs_england[area] or "",
                 )
             )
@@ -287,6 +317,7 @@ def _standings(indicator, year, unit: "data.UnitResults", groups_only) -> list[S
             Standing(
                 indicator_id=indicator,
                 year=year,
+                quarter=quarter,
                 group_id=group,
                 area_id=area,
                 **_benchmark_fields(benchmark),
@@ -309,13 +340,15 @@ def _benchmark_fields(benchmark) -> dict:
     }
 
 
-def _summaries(indicator, year, unit: "data.UnitResults", groups_only) -> list[Summary]:
+def _summaries(indicator, period, unit: "data.UnitResults", groups_only) -> list[Summary]:
+    year, quarter = period
     rows = []
     if not groups_only:
         rows.append(
             Summary(
                 indicator_id=indicator,
                 year=year,
+                quarter=quarter,
                 **asdict(unit.national.distribution),
                 note=unit.note,
                 status_counts=unit.status_counts,
@@ -326,6 +359,7 @@ def _summaries(indicator, year, unit: "data.UnitResults", groups_only) -> list[S
             Summary(
                 indicator_id=indicator,
                 year=year,
+                quarter=quarter,
                 group_id=group,
                 **asdict(table.distribution),
                 aggregate=asdict(aggregate) if aggregate else None,

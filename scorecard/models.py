@@ -74,6 +74,7 @@ class Standing(models.Model):
     percentile = models.FloatField(null=True)
     direction = models.CharField(max_length=20, blank=True)
     previous_year = models.PositiveSmallIntegerField(null=True)
+    previous_quarter = models.PositiveSmallIntegerField(null=True)
     previous_value = models.FloatField(null=True)
     vs_england = models.CharField(max_length=10, blank=True)
 

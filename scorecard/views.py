@@ -25,32 +25,40 @@ from scorecard.pagecache import cached_page
 
 
 class OptionsForm(forms.Form):
-    period = forms.ChoiceField(label="Period", help_text="Financial year, April to March")
+    period = forms.ChoiceField(
+        label="Period",
+        help_text="A financial year (April to March) or one of its quarters (Q1 is April to June)",
+    )
     group = forms.ChoiceField(label="Compare with", help_text="A comparator group of councils")
 
-    def __init__(self, query, *, years, groups):
+    def __init__(self, query, *, periods, groups):
         super().__init__(query)
-        self.fields["period"].choices = [(format_period(y), format_period(y)) for y in years]
+        # Latest first, a year before its own quarters.
+        labels = [format_period(*period) for period in reversed(periods)]
+        self.fields["period"].choices = [(label, label) for label in labels]
         self.fields["group"].choices = [*groups, (data.ENGLAND, "All councils in England")]
 
 
 def _options(request, source: str | None = None):
     """The period and comparator group a page shows, from the query string, with the latest
-    year and the default group when absent. Returns (form, year, group)."""
-    years = data.years_with_data(source)
+    year and the default group when absent. Returns (form, (year, quarter), group); quarter
+    is None for a year."""
+    periods = data.periods_with_data(source)
+    years = [period for period in periods if period[1] is None]
     groups = list(
         ComparatorGroup.objects.order_by("-is_default", "name").values_list("slug", "name")
     )
-    if not years:
+    if not periods:
         raise Http404("No data has been loaded yet.")
+    latest = format_period(*(years or periods)[-1])
     query = request.GET.copy()
-    query.setdefault("period", format_period(years[-1]))
+    query.setdefault("period", latest)
     query.setdefault("group", groups[0][0] if groups else data.ENGLAND)
-    form = OptionsForm(query, years=years, groups=groups)
+    form = OptionsForm(query, periods=periods, groups=groups)
     form.is_valid()
-    year = parse_period(form.cleaned_data.get("period") or format_period(years[-1]))[0]
+    period = parse_period(form.cleaned_data.get("period") or latest)
     slug = form.cleaned_data.get("group") or (groups[0][0] if groups else data.ENGLAND)
-    return form, year, data.group_by_slug(slug)
+    return form, period, data.group_by_slug(slug)
 
 
 def _first_rows(sections) -> list["data.CouncilResult"]:
@@ -58,26 +66,43 @@ def _first_rows(sections) -> list["data.CouncilResult"]:
     return sections[0].results[0].rows if sections and sections[0].results else []
 
 
-def _results(year, group, **options) -> dict[int, "data.IndicatorResult"]:
-    """Every indicator shown that year for the group's councils (and any others named)."""
-    return data.benchmarks(year, group, data.shown_in(data.indicators(), year), **options)
+def _results(period, group, **options) -> dict[int, "data.IndicatorResult"]:
+    """Every indicator shown in the period for the group's councils (and any others named),
+    in catalogue order. For a quarter, each measure at its latest period up to it: quarterly
+    measures at the quarter, measures collected yearly at the year before (see
+    `data.latest_periods`)."""
+    infos = data.indicators()
+    found = {}
+    for (year, quarter), shown in data.latest_periods(infos, *period):
+        found |= data.benchmarks(year, group, shown, quarter=quarter, **options)
+    return {info.id: found[info.id] for info in infos if info.id in found}
+
+
+def _annual(results: dict) -> dict:
+    """The results of annual periods: the roll-ups (overall direction, domain positions) are
+    worked out over years only."""
+    return {pk: result for pk, result in results.items() if result.quarter is None}
 
 
 @cached_page
 def region_overview(request):
     """Heatmap of the group's councils × indicators for a period, with roll-ups."""
-    form, year, group = _options(request)
-    results = _results(year, group, with_trend=False)
-    sections = data.sections(list(results.values()), year)
+    form, period, group = _options(request)
+    label = format_period(*period)
+    results = _results(period, group, with_trend=False)
+    sections = data.sections(list(results.values()))
     download = request.GET.get("format") in DOWNLOADS
     if download and request.GET.get("table") != "directions":
         return _download(
             request,
-            f"scorecard-overview-{format_period(year)}",
+            f"scorecard-overview-{label}",
             CSV_HEADER,
             _results_rows([r for section in sections for r in section.results]),
         )
-    directions = data.overall_directions(results, settings.OVERALL_DIRECTION_TOLERANCE)
+    yearly = _annual(results)
+    # The roll-ups' year: the chosen year, or for a quarter the year its annual measures show.
+    year = next(iter(yearly.values())).year if yearly else period[0]
+    directions = data.overall_directions(yearly, settings.OVERALL_DIRECTION_TOLERANCE)
     if download:
         return _download(
             request,
@@ -99,7 +124,9 @@ def region_overview(request):
         "scorecard/overview.html",
         {
             "form": form,
-            "period": format_period(year),
+            "period": label,
+            "quarter": period[1],
+            "roll_up_period": format_period(year),
             "group": group,
             "sections": rows,
             "councils": page.object_list,
@@ -153,15 +180,15 @@ def council_detail(request, slug):
     council = Area.objects.councils().filter(slug=slug).values("pk", "name", "slug").first()
     if council is None:
         raise Http404("No council has that address.")
-    form, year, group = _options(request)
+    form, period, group = _options(request)
     # A council outside the group is shown beside it, ranked with its councils.
     outside = group is not None and not group.councils.filter(pk=council["pk"]).exists()
-    results = _results(year, group, extra_councils=(council["pk"],) if outside else ())
-    sections = data.sections(list(results.values()), year)
+    results = _results(period, group, extra_councils=(council["pk"],) if outside else ())
+    sections = data.sections(list(results.values()))
     if request.GET.get("format") in DOWNLOADS:
         return _download(
             request,
-            f"{slug}-{format_period(year)}",
+            f"{slug}-{format_period(*period)}",
             CSV_HEADER,
             _results_rows(
                 [r for section in sections for r in section.results], council_id=council["pk"]
@@ -177,7 +204,7 @@ def council_detail(request, slug):
         {
             "form": form,
             "council": council,
-            "period": format_period(year),
+            "period": format_period(*period),
             "group": group,
             "sections": rows,
         },
@@ -197,15 +224,21 @@ def indicator_detail(request, slug):
     info = next((i for i in infos if i.slug == slug), None)
     if info is None:
         raise Http404("No indicator has that address.")
-    form, year, group = _options(request, Source.LOCAL if info.source == Source.LOCAL else None)
-    result = data.benchmarks(year, group, [info], with_national_points=True)[info.id]
+    form, period, group = _options(request, Source.LOCAL if info.source == Source.LOCAL else None)
+    year, quarter = period
+    if quarter is not None and not info.quarterly_in(year, quarter):
+        # A measure collected yearly, asked for at a quarter: its latest year before it.
+        year, quarter = year - 1, None
+    result = data.benchmarks(year, group, [info], quarter=quarter, with_national_points=True)[
+        info.id
+    ]
     table = tables.IndicatorTable(result)
     RequestConfig(request, paginate=False).configure(table)
     if request.GET.get("format") in DOWNLOADS:
         # The rows in the order the table shows them.
         shown = replace(result, rows=[row.record for row in table.rows])
         return _download(
-            request, f"{info.slug}-{format_period(year)}", CSV_HEADER, _results_rows([shown])
+            request, f"{info.slug}-{result.period}", CSV_HEADER, _results_rows([shown])
         )
     figures = []
     if info.is_numeric and any(row.cell.has_value for row in result.rows):
@@ -221,14 +254,14 @@ def indicator_detail(request, slug):
 def compare(request):
     """Two to four councils side by side across every indicator."""
     slugs = [s for s in request.GET.getlist("councils") if s][:4]
-    form, year, group = _options(request)
+    form, period, group = _options(request)
     choices = list(Area.objects.councils().values_list("slug", "name"))
     chosen = [pk for (pk,) in Area.objects.councils().filter(slug__in=slugs).values_list("pk")]
     error = ""
     sections = []
     if len(chosen) >= 2:
-        results = _results(year, group, extra_councils=tuple(sorted(chosen)))
-        sections = data.sections(list(results.values()), year)
+        results = _results(period, group, extra_councils=tuple(sorted(chosen)))
+        sections = data.sections(list(results.values()))
     elif slugs:
         error = "Choose at least two councils to compare."
     names = dict(choices)
@@ -248,7 +281,7 @@ def compare(request):
         "scorecard/compare.html",
         {
             "form": form,
-            "period": format_period(year),
+            "period": format_period(*period),
             "choices": choices,
             "slugs": slugs,
             "columns": columns,
