@@ -15,7 +15,10 @@ Two classes of rule:
   regard to case, and stored as the list spells it);
 - a year (for a year measure) or a date outside 1990 to the end of the period being collected;
 - a period after the period being collected (see `indicators.models.period_being_collected`),
-  or starting before 2000 (the first year a period may have).
+  or starting before 2000 (the first year a period may have);
+- a period that does not fit the measure's frequency (`check_frequency`): a year's value of a
+  quarterly measure in a year it is collected by quarter (the year is derived from its
+  quarters), a quarter before its first quarter, or a quarter of a yearly measure.
 
 **Implausible**, flagged (as the value's quality flag) when official, rejected when entered:
 - a percentage outside 0 to 100;
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .models import NUMBER_LIMIT, Kind
+from .models import NUMBER_LIMIT, Basis, Kind
 from .periods import format_period, period_end
 
 COUNT_FIELDS = ("numerator", "denominator", "base", "margin_of_error")
@@ -163,6 +166,63 @@ def check_period(
                 "period",
                 f"{format_period(year, quarter)} is after the period being collected "
                 f"({format_period(*collecting)})",
+                True,
+            )
+        ]
+    return []
+
+
+def check_frequency(
+    year: int,
+    quarter: int | None,
+    *,
+    basis: str,
+    quarterly_from: tuple[int, int | None] | None,
+) -> list[Problem]:
+    """A value's period against its measure's frequency. `basis` is the measure's quarterly
+    basis (blank for a yearly measure) and `quarterly_from` the (year, quarter) of its first
+    quarter collected (None for a yearly measure). From that year on a quarterly measure takes
+    quarters only: its year's value is derived from them, never entered. Before it the measure
+    was yearly, so a quarter there is refused, as is any quarter of a yearly measure."""
+    label = format_period(year, quarter)
+    if not basis:
+        if quarter is None:
+            return []
+        return [
+            Problem(
+                "period",
+                f"{label} is a quarter, but the measure is collected yearly: enter its value "
+                f"for the year {format_period(year)}",
+                True,
+            )
+        ]
+    if quarterly_from is None:
+        raise ValueError(f"a quarterly measure ({Basis(basis).label}) needs its first quarter")
+    first_year, first_quarter = quarterly_from[0], quarterly_from[1] or 1
+    first = format_period(first_year, first_quarter)
+    if quarter is None:
+        if year < first_year:
+            return []
+        return [
+            Problem(
+                "period",
+                f"{label} is a year with quarters: the measure is collected by quarter from "
+                f"{first}, and its value for the year is derived from its quarters, so enter a "
+                f"quarter ({format_period(year, 1)} to {format_period(year, 4)})",
+                True,
+            )
+        ]
+    if (year, quarter) < (first_year, first_quarter):
+        advice = (
+            f": the years before it are collected yearly, so enter the value for the year "
+            f"{format_period(year)}"
+            if year < first_year
+            else ""
+        )
+        return [
+            Problem(
+                "period",
+                f"{label} is before {first}, the first quarter the measure is collected{advice}",
                 True,
             )
         ]

@@ -4,7 +4,13 @@ import datetime
 import math
 
 from indicators.models import Kind
-from indicators.validation import canonical_choice, check_numbers, check_period, check_value
+from indicators.validation import (
+    canonical_choice,
+    check_frequency,
+    check_numbers,
+    check_period,
+    check_value,
+)
 
 COLLECTING = (2025, None)
 
@@ -52,3 +58,40 @@ def test_dates_years_and_periods_after_the_period_being_collected_are_impossible
     [date] = check_value(Kind.DATE, [], date=datetime.date(2031, 5, 1), collecting=COLLECTING)
     [year] = check_value(Kind.YEAR, [], numbers={"outcome": 2023.5}, collecting=COLLECTING)
     assert date.impossible and year.impossible
+
+
+# A value's period against its measure's frequency ------------------------------------------
+
+FROM_2024_Q1 = (2024, 1)
+
+
+def test_a_quarterly_measure_takes_quarters_from_its_first_quarter_and_years_before_it():
+    for basis in ("snapshot", "in_quarter", "year_to_date"):
+        for year, quarter in [(2024, 1), (2024, 4), (2025, 2), (2023, None), (2015, None)]:
+            assert check_frequency(year, quarter, basis=basis, quarterly_from=FROM_2024_Q1) == []
+
+
+def test_a_year_with_quarters_is_refused_its_value_is_derived_from_them():
+    for year in (2024, 2025):
+        [problem] = check_frequency(year, None, basis="snapshot", quarterly_from=FROM_2024_Q1)
+        assert problem.impossible and problem.field == "period"
+    [problem] = check_frequency(2024, None, basis="in_quarter", quarterly_from=FROM_2024_Q1)
+    assert "2024-25 is a year with quarters" in problem.message
+    assert "collected by quarter from 2024-25 Q1" in problem.message
+    assert "its value for the year is derived from its quarters" in problem.message
+    assert "enter a quarter (2024-25 Q1 to 2024-25 Q4)" in problem.message
+
+
+def test_a_quarter_before_the_first_quarter_is_refused_the_year_is_collected():
+    [problem] = check_frequency(2023, 4, basis="snapshot", quarterly_from=FROM_2024_Q1)
+    assert problem.impossible and problem.field == "period"
+    assert "2023-24 Q4 is before 2024-25 Q1, the first quarter" in problem.message
+    assert "enter the value for the year 2023-24" in problem.message
+
+
+def test_a_quarter_of_a_yearly_measure_is_refused():
+    assert check_frequency(2024, None, basis="", quarterly_from=None) == []
+    [problem] = check_frequency(2024, 2, basis="", quarterly_from=None)
+    assert problem.impossible and problem.field == "period"
+    assert "2024-25 Q2 is a quarter, but the measure is collected yearly" in problem.message
+    assert "for the year 2024-25" in problem.message
