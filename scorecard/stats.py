@@ -55,6 +55,31 @@ tolerance (0.02), negative if it fell by more than the tolerance, otherwise stat
 band rule at cut-offs 0.25, 0.5 and 0.75: ≥ 0.75 → 1, ≥ 0.5 → 2, ≥ 0.25 → 3, otherwise 4.
 
 **RAG movement.** Red < amber < green: moving up is improving, down is worsening.
+
+**Quarterly measures.** A year is named by its start year (2024 = 2024-25) and its quarters
+run Q1 = Apr-Jun, Q2 = Jul-Sep, Q3 = Oct-Dec, Q4 = Jan-Mar. Each quarterly measure has a
+basis, which fixes its year's value and what its direction compares with:
+
+- *Snapshot*: the state at quarter end (a RAG rating, a post holder, a count of registered
+  locations, a share "as at" a date). The year's value is Q4's (a text value too). Direction
+  compares with the immediately previous quarter, Q1 with Q4 of the year before, and never
+  skips back over a missing quarter.
+- *In-quarter*: what happened within the quarter (complaints upheld of those decided in it).
+  The year's value is Σ numerators / Σ denominators × multiplier over the four quarters,
+  worked exactly and rounded once, half away from zero (1/3, 1/3, 1/3 and 0/3 give
+  3/12 × 100 = 25, not a mean of quarterly percentages); for a count it is the sum of the
+  four quarters. Direction compares with the same quarter a year earlier, because of
+  seasonality; the previous quarter is shown beside it.
+- *Year to date*: cumulative from April. The year's value is Q4's. Direction compares with
+  the same quarter a year earlier.
+
+A year's value exists only when the quarters its basis needs exist: Q4 for snapshot and year
+to date, all four for in-quarter, each with a numerator and a denominator for a ratio.
+Otherwise the year is *incomplete*, with no value, and the quarters missing are named.
+Comparisons never cross a series break: a break in year B means nothing in B or later is
+compared with anything before B's Q1. The period compared with must have a value: a missing
+one gives not comparable, never a guess. In every ordering a year follows its own Q4 (2024-25
+Q4, then 2024-25, then 2025-26 Q1).
 """
 
 import math
@@ -87,6 +112,13 @@ BETTER = "better"
 WORSE = "worse"
 
 OVERALL_TOLERANCE = 0.02
+
+# A quarterly measure's basis: equal to indicators.models.Basis values.
+SNAPSHOT = "snapshot"
+IN_QUARTER = "in_quarter"
+YEAR_TO_DATE = "year_to_date"
+BASES = (SNAPSHOT, IN_QUARTER, YEAR_TO_DATE)
+QUARTERS = (1, 2, 3, 4)
 RAG_ORDER = ("red", "amber", "green")
 
 _DOMAIN_CUTOFFS = (0.25, 0.5, 0.75)
@@ -439,9 +471,8 @@ def previous_comparable(
     period up to and including ``period``: a series break or a missing value gives not
     comparable, never a guess.
 
-    For quarterly keys, passing the whole series compares with the previous quarter; to
-    compare with the same quarter a year earlier, pass only the keys of that quarter (breaks
-    still apply by key order, whichever keys are passed).
+    For quarterly measures use :func:`quarterly_direction`, which follows the measure's basis
+    and does not skip back over a missing quarter.
     """
     earlier = [key for key, value in series.items() if key < period and not _is_missing(value)]
     if not earlier:
@@ -556,3 +587,172 @@ def rag_movement(previous: str | None, current: str | None) -> str:
     except ValueError:
         raise ValueError(f"RAG ratings must be one of {RAG_ORDER}") from None
     return _TRAVEL[(change > 0) - (change < 0)]
+
+
+# Quarterly measures
+
+QuarterKey = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class QuarterFigures:
+    """One quarter's published figures for one council and measure; None marks a missing one."""
+
+    outcome: Number | None
+    numerator: Number | None = None
+    denominator: Number | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnnualFromQuarters:
+    """A year's value derived from its quarters by the measure's basis.
+
+    ``value`` is None when the year is incomplete (``missing`` names the quarters the basis
+    needs that are absent), or for an in-quarter ratio whose denominators sum to 0.
+    ``source_quarter`` is the quarter the year's value is taken from, 4 for snapshot and year
+    to date (a text value is Q4's too), None for an in-quarter sum. ``numerator`` and
+    ``denominator`` are Q4's for snapshot and year to date, the sums for an in-quarter ratio,
+    None for an in-quarter count or an incomplete year.
+    """
+
+    value: Number | None
+    numerator: Number | None
+    denominator: Number | None
+    source_quarter: int | None
+    missing: tuple[int, ...]
+
+    @property
+    def complete(self) -> bool:
+        """True when every quarter the basis needs is there."""
+        return not self.missing
+
+
+def _check_basis(basis: str) -> None:
+    if basis not in BASES:
+        raise ValueError(f"unknown quarterly basis {basis!r}; expected one of {BASES}")
+
+
+def _check_quarter(quarter: int) -> None:
+    if quarter not in QUARTERS:
+        raise ValueError(f"quarter must be 1 to 4, not {quarter!r}")
+
+
+def period_order_key(year: int, quarter: int | None) -> tuple[int, int]:
+    """Sortable key of a year (quarter None) or a quarter: a year follows its own Q4.
+
+    (2024, 1) < (2024, 2) < (2024, 3) < (2024, 4) < (2024, None) < (2025, 1).
+    """
+    if quarter is None:
+        return (year, 5)
+    _check_quarter(quarter)
+    return (year, quarter)
+
+
+def annual_from_quarters(
+    basis: str,
+    quarters: Mapping[int, QuarterFigures | None],
+    *,
+    multiplier: Number = 1,
+    decimals: int = 1,
+    is_count: bool | None = None,
+) -> AnnualFromQuarters:
+    """The year's value of a quarterly measure from its quarters ``{1: ..., 4: ...}``.
+
+    Snapshot and year to date: Q4's outcome, numerator and denominator, as published; the
+    year is incomplete if Q4's outcome is missing. In-quarter: for a ratio, Σ numerators /
+    Σ denominators × ``multiplier`` over the four quarters, worked exactly and rounded once
+    half away from zero to ``decimals`` (:func:`aggregate`), and incomplete unless every
+    quarter has both; for a count, the sum of the four outcomes (rounded to ``decimals``),
+    incomplete unless every quarter has one. ``is_count`` True means a count (or money), False
+    a ratio; None infers a count only when no quarter has a numerator or a denominator, so
+    pass False for a percentage or rate, whose suppressed figures must never be summed.
+    """
+    _check_basis(basis)
+    for quarter in quarters:
+        _check_quarter(quarter)
+
+    def figures(quarter: int) -> QuarterFigures:
+        return quarters.get(quarter) or QuarterFigures(None)
+
+    if basis != IN_QUARTER:
+        q4 = figures(4)
+        if _is_missing(q4.outcome):
+            return AnnualFromQuarters(None, None, None, 4, (4,))
+        return AnnualFromQuarters(q4.outcome, q4.numerator, q4.denominator, 4, ())
+
+    every = [figures(q) for q in QUARTERS]
+    if is_count is None:
+        is_count = all(_is_missing(f.numerator) and _is_missing(f.denominator) for f in every)
+    if is_count:
+        missing = tuple(q for q, f in zip(QUARTERS, every, strict=True) if _is_missing(f.outcome))
+        if missing:
+            return AnnualFromQuarters(None, None, None, None, missing)
+        total = sum((_dec(f.outcome) for f in every), Decimal(0))
+        return AnnualFromQuarters(_round_decimal(total, decimals), None, None, None, ())
+    missing = tuple(
+        q
+        for q, f in zip(QUARTERS, every, strict=True)
+        if _is_missing(f.numerator) or _is_missing(f.denominator)
+    )
+    if missing:
+        return AnnualFromQuarters(None, None, None, None, missing)
+    sums = aggregate(((f.numerator, f.denominator) for f in every), multiplier, decimals)
+    return AnnualFromQuarters(sums.value, sums.numerator_sum, sums.denominator_sum, None, ())
+
+
+def _previous_quarter(year: int, quarter: int) -> QuarterKey:
+    return (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+
+
+def _across_break(earlier: QuarterKey, later: QuarterKey, breaks: Collection[int]) -> bool:
+    """A break in year B separates B's Q1 and everything after it from everything before."""
+    return any(earlier[0] < start <= later[0] for start in breaks)
+
+
+def quarterly_comparisons(
+    basis: str, period: QuarterKey, breaks: Collection[int] = ()
+) -> tuple[QuarterKey | None, QuarterKey | None]:
+    """(the quarter the direction compares with, the quarter shown beside it) for ``period``.
+
+    Snapshot: the immediately previous quarter (Q1 → Q4 of the year before), nothing beside.
+    In-quarter: the same quarter a year earlier, with the previous quarter beside it. Year to
+    date: the same quarter a year earlier, nothing beside. ``breaks`` are the years a series
+    break starts in; a quarter across a break (before B's Q1 from a period in B or later) is
+    None. The caller checks that the quarters given have values: a missing one is not
+    comparable, and nothing is looked for further back.
+    """
+    _check_basis(basis)
+    year, quarter = period
+    _check_quarter(quarter)
+    previous = _previous_quarter(year, quarter)
+    year_before = (year - 1, quarter)
+    compared, beside = {
+        SNAPSHOT: (previous, None),
+        IN_QUARTER: (year_before, previous),
+        YEAR_TO_DATE: (year_before, None),
+    }[basis]
+
+    def unbroken(other: QuarterKey | None) -> QuarterKey | None:
+        return None if other is None or _across_break(other, period, breaks) else other
+
+    return unbroken(compared), unbroken(beside)
+
+
+def quarterly_direction(
+    basis: str,
+    series: Mapping[QuarterKey, Number | None],
+    period: QuarterKey,
+    polarity: str,
+    breaks: Collection[int] = (),
+    tolerance: Number = 0.0,
+) -> tuple[str, QuarterKey | None]:
+    """(:func:`direction`, the quarter compared with) for ``period`` of a quarterly measure.
+
+    ``series`` is one council's values keyed by (year, quarter). The quarter compared with is
+    :func:`quarterly_comparisons`' first; if it is across a break, or either value is missing
+    (absent or None), or the polarity is no_judgement, the result is (NOT_COMPARABLE, None).
+    """
+    compared, _ = quarterly_comparisons(basis, period, breaks)
+    before = None if compared is None else series.get(compared)
+    travel = direction(series.get(period), before, polarity, tolerance)
+    return travel, None if travel == NOT_COMPARABLE else compared
