@@ -46,6 +46,22 @@ def test_the_about_page_states_the_method(about):
         assert words in about, words
 
 
+def test_the_about_page_states_the_rules_of_quarterly_measures(about):
+    for words in (
+        "Quarterly measures",
+        "<dt>Snapshot</dt>",
+        "<dt>In-quarter</dt>",
+        "<dt>Year to date</dt>",
+        "The year's value is Q4's",
+        "3 of 12, 25%",
+        "the same quarter a year earlier",
+        "Q1 with Q4 of the year before",
+        "shown as incomplete, with the missing quarters named",
+        "a year comes straight after its own Q4",
+    ):
+        assert words in about, words
+
+
 @pytest.fixture
 def uncached_pages():
     """Public pages are cached whole under the data version, whatever the settings: start
