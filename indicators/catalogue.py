@@ -19,12 +19,14 @@ from django.db import models
 from django.utils.text import slugify
 
 from indicators.models import (
+    Basis,
     BreakKind,
     Domain,
     Indicator,
     IndicatorCode,
     Kind,
     Objective,
+    Period,
     Polarity,
     ScorecardArea,
     SeriesBreak,
@@ -260,10 +262,48 @@ def load_series_breaks(path: Path = SERIES_BREAKS_CSV) -> Counts:
     return counts
 
 
+def quarterly_fields(row: dict[str, str], where: str) -> dict:
+    """The quarterly basis and first quarter of a local indicators row: both blank for a
+    measure collected yearly, or a basis (snapshot, in_quarter, year_to_date) and the Q1
+    period ("2024-25 Q1") it is collected by quarter from. `where` names the file and line."""
+    basis, first = row.get("quarterly_basis", ""), row.get("quarterly_from", "")
+    if not basis and not first:
+        return {"quarterly_basis": "", "quarterly_from_id": None}
+    if not basis:
+        raise ReferenceDataError(
+            f"{where}, column quarterly_basis: blank, but quarterly_from is {first!r}: give "
+            "both, or neither for a measure collected yearly"
+        )
+    if not first:
+        raise ReferenceDataError(
+            f"{where}, column quarterly_from: blank, but quarterly_basis is {basis!r}: give the "
+            "first quarter collected, such as 2024-25 Q1"
+        )
+    if basis not in Basis.values:
+        raise ReferenceDataError(
+            f"{where}, column quarterly_basis: {basis!r} is not one of "
+            f"{', '.join(Basis.values)} (blank for a measure collected yearly)"
+        )
+    try:
+        quarter = parse_period(first)[1]
+    except ValueError as error:
+        raise ReferenceDataError(f"{where}, column quarterly_from: {error}") from error
+    if quarter != 1:
+        raise ReferenceDataError(
+            f"{where}, column quarterly_from: {first!r} is not the first quarter of a year, "
+            "such as 2024-25 Q1"
+        )
+    return {
+        "quarterly_basis": Basis(basis),
+        "quarterly_from_id": Period.objects.for_label(first).pk,
+    }
+
+
 def load_local_indicators(path: Path = LOCAL_INDICATORS_CSV) -> Counts:
-    """The region's own qualitative and local measures (WM-…)."""
+    """The region's own qualitative and local measures (WM-…), yearly or by quarter."""
     counts = Counts()
     for position, row in enumerate(read_csv(path), start=LOCAL_FIRST_POSITION):
+        line = position - LOCAL_FIRST_POSITION + 2  # after the header
         values = {
             "slug": indicator_slug(row["code"]),
             "name": row["name"],
@@ -278,6 +318,7 @@ def load_local_indicators(path: Path = LOCAL_INDICATORS_CSV) -> Counts:
             "collection": row["collection"],
             "categories": row["categories"].split("|") if row["categories"] else [],
             "scorecard_area": ScorecardArea(row["scorecard_area"]),
+            **quarterly_fields(row, f"{path.name} line {line}"),
             "position": position,
         }
         sync(Indicator, {"code": row["code"]}, values, counts)

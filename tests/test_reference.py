@@ -167,7 +167,7 @@ def test_the_west_midlands_adass_group_is_the_default_with_its_14_councils(refer
 def test_the_catalogue_gives_34_ascof_indicators_and_the_local_ones(reference):
     assert Indicator.objects.filter(source=Source.ASCOF).count() == 34
     local = Indicator.objects.filter(source=Source.LOCAL)
-    assert local.count() == 11
+    assert local.count() == 13
     assert all(code.startswith("WM-") for code in local.values_list("code", flat=True))
 
 
