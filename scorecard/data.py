@@ -515,7 +515,7 @@ def derived_year(
         figures,
         multiplier=multiplier,
         decimals=decimals,
-        is_count=kind == Kind.COUNT,
+        is_count=kind in (Kind.COUNT, Kind.MONEY),
     )
     if not year.complete:
         missing = ", ".join(f"Q{q}" for q in year.missing)

@@ -23,10 +23,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def store() -> tuple[list, list]:
     """Every stored result, in a fixed order, without row ids."""
-    standings = Standing.objects.order_by("indicator", "year", "group", "area").values_list(
+    standings = Standing.objects.order_by(
+        "indicator", "year", "quarter", "group", "area"
+    ).values_list(
         *(f.attname for f in Standing._meta.fields if f.name != "id")
     )
-    summaries = Summary.objects.order_by("indicator", "year", "group").values_list(
+    summaries = Summary.objects.order_by("indicator", "year", "quarter", "group").values_list(
         *(f.attname for f in Summary._meta.fields if f.name != "id")
     )
     return list(standings), list(summaries)
@@ -177,6 +179,32 @@ def _import_new_then_revised_figures(rng, tmp_path, **context):
         assert "Imported" in out.getvalue()
 
 
+def _quarter_values(rng, n=1, **lookup):
+    queryset = Value.objects.filter(
+        area__kind="council", period__quarter__isnull=False, disaggregation="Total", **lookup
+    )
+    pks = sorted(queryset.values_list("pk", flat=True))
+    return Value.objects.filter(pk__in=rng.sample(pks, n))
+
+
+def _change_a_quarter(rng, **context):
+    value = _quarter_values(rng, outcome__isnull=False)[0]
+    value.outcome = round(value.outcome * rng.uniform(0.5, 1.5), 1)
+    if value.denominator:
+        value.numerator = min(value.denominator, value.numerator + 1)
+    value.save()
+
+
+def _delete_a_fourth_quarter(rng, **context):
+    _quarter_values(rng, period__quarter=4)[0].delete()
+
+
+def _change_a_quarterly_basis(rng, **context):
+    indicator = _pick(rng, Indicator.objects.filter(quarterly_basis="snapshot", kind="percentage"))
+    indicator.quarterly_basis = "year_to_date"
+    indicator.save()
+
+
 def _reload_the_demo_values(rng, **context):
     Value.objects.filter(indicator__source="local", area__name="Walsall").delete()
     call_command("load_demo", stdout=io.StringIO())
@@ -198,6 +226,9 @@ WRITES = [
     _bulk_delete_in_the_admin,
     _import_new_then_revised_figures,
     _reload_the_demo_values,
+    _change_a_quarter,
+    _delete_a_fourth_quarter,
+    _change_a_quarterly_basis,
 ]
 
 
