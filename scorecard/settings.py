@@ -126,6 +126,14 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 ASCOF_DATA_DIR = BASE_DIR / "data" / "ascof"
 # Overall direction of travel: the mean percentile rank must move by more than this.
 OVERALL_DIRECTION_TOLERANCE = float(os.environ.get("OVERALL_DIRECTION_TOLERANCE", "0.02"))
+# Returns for a period are due this many days after it ends, unless the collection's own due
+# date (set in the admin) says otherwise.
+RETURNS_DUE_DAYS = int(os.environ.get("RETURNS_DUE_DAYS", "30"))
+if RETURNS_DUE_DAYS < 0:
+    raise RuntimeError("RETURNS_DUE_DAYS must be 0 or more")
+# The clock that decides what is due (indicators.clock): a dotted path to a callable returning
+# the current datetime. Tests point it at a frozen one.
+SCORECARD_CLOCK = "django.utils.timezone.now"
 
 LOGGING = {
     "version": 1,
