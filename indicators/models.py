@@ -7,6 +7,7 @@ value is never a zero.
 """
 
 import re
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +16,7 @@ from django.urls import reverse
 
 from councils.models import Area
 
+from . import clock
 from .periods import format_period, parse_period, period_end
 from .signals import values_written
 
@@ -304,7 +306,8 @@ class Period(models.Model):
 
 class Collection(models.Model):
     """The period being collected: one row. Validation reads it, never today's date, so next
-    year's official files import and a file dated years ahead does not."""
+    year's official files import and a file dated years ahead does not. Regional leads change
+    it in the admin; what is due follows it (`due_date`, `is_overdue`)."""
 
     period = models.ForeignKey(
         Period,
@@ -325,7 +328,14 @@ class Collection(models.Model):
         constraints = [models.CheckConstraint(condition=Q(pk=1), name="collection_one_row")]
 
     def __str__(self):
-        return f"Collecting {format_period(*period_being_collected())}"
+        """As this row says, saved or not: "Collecting 2025-26 Q3, due 30 January 2026"."""
+        if self.period_id:
+            period = (self.period.year, self.period.quarter)
+            due = self.due_on or default_due_date(*period)
+        else:
+            period = _default_period()
+            due = default_due_date(*period) if period else None
+        return describe_collection(period, due)
 
 
 def _next_period(year: int, quarter: int | None) -> tuple[int, int | None]:
@@ -335,16 +345,28 @@ def _next_period(year: int, quarter: int | None) -> tuple[int, int | None]:
     return (year, quarter + 1) if quarter < 4 else (year, None)
 
 
+def _stored_collection() -> tuple[int, int | None, date | None] | None:
+    """(year, quarter, due_on) of the stored setting, when it names a period."""
+    return (
+        Collection.objects.filter(pk=1, period__isnull=False)
+        .values_list("period__year", "period__quarter", "due_on")
+        .first()
+    )
+
+
 def period_being_collected() -> tuple[int, int | None] | None:
     """(year, quarter) being collected: the stored setting; else the later of the period after
     the latest one with data and the latest year the catalogue's codes name (so the official
     files of every year the catalogue knows import in any order, and the next year's once the
     latest year is in); None with neither data nor catalogue."""
-    chosen = Collection.objects.filter(pk=1, period__isnull=False).values_list(
-        "period__year", "period__quarter"
-    )
-    if chosen:
-        return chosen[0]
+    stored = _stored_collection()
+    if stored:
+        return stored[0], stored[1]
+    return _default_period()
+
+
+def _default_period() -> tuple[int, int | None] | None:
+    """The period being collected when no setting names one."""
     candidates = []
     with_data = Period.objects.filter(Exists(Value.objects.filter(period=OuterRef("pk"))))
     latest = max(
@@ -357,6 +379,63 @@ def period_being_collected() -> tuple[int, int | None] | None:
     if named:
         candidates.append((max(named), None))
     return max(candidates, key=lambda p: period_end(*p), default=None)
+
+
+def _as_period(period) -> tuple[int, int | None]:
+    """(year, quarter) of a Period, a (year, quarter) pair or a label such as "2025-26 Q3"."""
+    if isinstance(period, Period):
+        return period.year, period.quarter
+    if isinstance(period, str):
+        return parse_period(period)
+    year, quarter = period
+    return year, quarter
+
+
+def default_due_date(year: int, quarter: int | None = None) -> date:
+    """RETURNS_DUE_DAYS days after the period ends."""
+    return period_end(year, quarter) + timedelta(days=settings.RETURNS_DUE_DAYS)
+
+
+def due_date(period=None) -> date | None:
+    """When returns for `period` (a Period, (year, quarter) or label; by default the period
+    being collected) are due: the collection's own due date when it is set for that period,
+    else RETURNS_DUE_DAYS days after the period ends. None when nothing is being collected."""
+    stored = _stored_collection()
+    if period is None:
+        period = stored[:2] if stored else _default_period()
+        if period is None:
+            return None
+    period = _as_period(period)
+    if stored and stored[2] and tuple(stored[:2]) == period:
+        return stored[2]
+    return default_due_date(*period)
+
+
+def is_overdue(period=None, today: date | None = None) -> bool:
+    """Whether the due date of `period` (by default the period being collected) has passed,
+    on the application's clock (`indicators.clock`) unless `today` is given."""
+    due = due_date(period)
+    return due is not None and (today or clock.today()) > due
+
+
+def describe_collection(
+    period: tuple[int, int | None] | None, due: date | None, today: date | None = None
+) -> str:
+    """The collection's status line: "Collecting 2025-26 Q3, due 30 January 2026", with
+    ", overdue" once the day has passed on the application's clock."""
+    if period is None:
+        return "Nothing is being collected yet: there is no data and no catalogue"
+    text = f"Collecting {format_period(*period)}"
+    if due is None:
+        return text
+    text += f", due {due.day} {due:%B %Y}"
+    return text + ", overdue" if (today or clock.today()) > due else text
+
+
+def collection_status(today: date | None = None) -> str:
+    """What is being collected and when it is due, as the admin shows it."""
+    period = period_being_collected()
+    return describe_collection(period, due_date(period) if period else None, today)
 
 
 class Availability(models.TextChoices):
