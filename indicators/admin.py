@@ -1,7 +1,11 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
 
-from indicators.forms import ValueForm, fields_for, indicator_for
+from indicators.forms import CollectionForm, IndicatorForm, ValueForm, fields_for, indicator_for
 from indicators.models import (
+    Collection,
     ImportRun,
     Indicator,
     IndicatorCode,
@@ -14,7 +18,9 @@ from indicators.models import (
 CHOOSE_FIRST = (
     "Choose the area, indicator and period, then save: the form then asks for the value as "
     "the indicator's kind needs it (a rating, yes or no, a category, a date, a year, or a "
-    "number with its unit). The region's own measures are for the region's councils only."
+    "number with its unit). The periods run back from the period being collected; any of "
+    "them can be chosen, whether or not a value was entered for it before. The region's own "
+    "measures are for the region's councils only."
 )
 MISSING = "Leave a value blank and choose why it is missing: a missing value is never a zero."
 OFFICIAL = (
@@ -36,6 +42,7 @@ class SeriesBreakInline(admin.TabularInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
+    form = IndicatorForm
     list_display = ["code", "name", "kind", "polarity", "source", "scorecard_area", "position"]
     list_filter = ["source", "kind", "polarity", "scorecard_area"]
     search_fields = ["code", "name"]
@@ -45,7 +52,51 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 @admin.register(Period)
 class PeriodAdmin(admin.ModelAdmin):
+    """The periods that have rows, to look at: a period's row is created when a value, an
+    indicator's first quarter or the period being collected names it, so nobody adds one."""
+
     list_display = ["label", "year", "quarter"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Collection)
+class CollectionAdmin(admin.ModelAdmin):
+    """The period being collected and when it is due: one row, changed by those with the
+    change_collection permission. Its list goes straight to the row (made on first save if
+    it is missing); there is no adding or deleting."""
+
+    form = CollectionForm
+    fields = ["status", "period", "due_on"]
+    readonly_fields = ["status"]
+
+    @admin.display(description="Status")
+    def status(self, obj):
+        return str(obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_object(self, request, object_id, from_field=None):
+        stored = super().get_object(request, object_id, from_field)
+        if stored is None and from_field is None and str(object_id) == "1":
+            return Collection(pk=1)  # the one row, made by its first save
+        return stored
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return redirect(reverse("admin:indicators_collection_change", args=[1]))
 
 
 class ValueChangeInline(admin.TabularInline):

@@ -1,24 +1,38 @@
-"""The admin's form for entering a value: the fields of its indicator's kind, checked by the one
+"""The admin's forms.
+
+The form for entering a value: the fields of its indicator's kind, checked by the one
 validation layer as entered data (implausible is refused, not flagged), and refused when the
-value was saved by someone else after the form was opened."""
+value was saved by someone else after the form was opened.
+
+Periods exist when needed: a period is chosen or typed by its label ("2025-26 Q3"), whether
+or not its Period row exists, and the row is created when the form is saved (`PeriodField`,
+`PeriodsOnDemand`), so nobody adds periods by hand.
+"""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from councils.models import ComparatorGroup
 
-from . import validation
+from . import clock, validation
 from .models import (
     PUBLISHED_FIELDS,
     Availability,
+    Collection,
     Indicator,
     Kind,
+    Period,
     Source,
     Value,
+    _next_period,
     period_being_collected,
 )
+from .periods import format_period, parse_period, period_end
 
 NUMBERS = [(name, f"{name}_status") for name in PUBLISHED_FIELDS]
 VALUE_FIELDS = {name for pair in NUMBERS for name in pair} | {"text_value", "date_value"}
@@ -74,6 +88,167 @@ class ChoiceOf(forms.ChoiceField):
         forms.Field.validate(self, value)
 
 
+# Periods by label, created on save ------------------------------------------------------------
+
+FIRST_ENTRY_YEAR = 2014  # 2014-15, the first year of the ASCOF framework the scorecard starts at
+LAST_PERIOD_YEAR = 2100  # as the period_year_plausible constraint
+
+
+def _long_date(day) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def current_year() -> int:
+    """The financial year today falls in, on the application's clock."""
+    today = clock.today()
+    return today.year if today.month >= 4 else today.year - 1
+
+
+def entry_periods(collecting: tuple[int, int | None] | None = None) -> list[tuple[int, int | None]]:
+    """(year, quarter) of every period a value may be entered for, latest first, up to and
+    including the period being collected (with nothing collected, the current financial
+    year): the years from 2014-15 (or the earliest year held, if earlier), and the quarters
+    from the first quarter any measure is collected by quarter (with none, the quarters of
+    this year and the last). A year follows its Q4, as it ends with it."""
+    collecting = collecting or period_being_collected() or (current_year(), None)
+    last_year, end = collecting[0], period_end(*collecting)
+    held = Period.objects.filter(
+        quarter__isnull=True, year__gte=validation.FIRST_PERIOD_YEAR
+    ).aggregate(first=Min("year"))["first"]
+    first_year = min(FIRST_ENTRY_YEAR, held or FIRST_ENTRY_YEAR)
+    first_quarterly = Indicator.objects.filter(quarterly_from__isnull=False).aggregate(
+        first=Min("quarterly_from__year")
+    )["first"]
+    quarters_from = first_quarterly if first_quarterly is not None else last_year - 1
+    periods = [(year, None) for year in range(first_year, last_year + 1)]
+    periods += [(y, q) for y in range(quarters_from, last_year + 1) for q in (1, 2, 3, 4)]
+    periods = [p for p in periods if period_end(*p) <= end]
+    return sorted(periods, key=lambda p: (period_end(*p), p[1] is None), reverse=True)
+
+
+def upcoming_periods(collecting: tuple[int, int | None] | None, count: int = 6) -> list:
+    """The `count` periods after `collecting`, in the order they end."""
+    periods, period = [], collecting or (current_year(), None)
+    for _ in range(count):
+        period = _next_period(*period)
+        periods.append(period)
+    return periods
+
+
+def label_choices(periods) -> list[tuple[str, str]]:
+    return [(format_period(*p), format_period(*p)) for p in periods]
+
+
+class PeriodInput(forms.TextInput):
+    """A period typed as its label, with the likely ones offered as the browser completes it
+    (a datalist of the field's choices)."""
+
+    choices = ()
+
+    def render(self, name, value, attrs=None, renderer=None):
+        list_id = f"{(attrs or {}).get('id') or f'id_{name}'}_periods"
+        attrs = {**(attrs or {}), "list": list_id, "autocomplete": "off"}
+        options = format_html_join(
+            "", '<option value="{}"></option>', ((v,) for v, _ in self.choices if v)
+        )
+        html = super().render(name, value, attrs, renderer)
+        return html + format_html('<datalist id="{}">{}</datalist>', list_id, options)
+
+
+class PeriodField(forms.ChoiceField):
+    """A period by its label ("2025-26", "2025-26 Q3"; any spelling `parse_period` reads),
+    whether or not its row exists: cleaned to its Period row if there is one, else to an
+    unsaved Period that `PeriodsOnDemand` creates on save. The choices are the likely periods
+    to show; any period is accepted here, and the form's own rules say which may be used."""
+
+    def __init__(self, *, noun: str = "the period", **kwargs):
+        self.noun = noun
+        kwargs.setdefault("choices", ())
+        kwargs.setdefault(
+            "error_messages",
+            {"required": f"Choose {noun}"},
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, Period):
+            return value
+        if value in self.empty_values:
+            return None
+        try:
+            year, quarter = parse_period(value)
+        except ValueError:
+            raise forms.ValidationError(
+                f"Enter {self.noun} as a financial year, like 2025-26, or a quarter, like "
+                f"2025-26 Q3 (you entered {str(value).strip()!r})",
+                code="invalid",
+            ) from None
+        if not validation.FIRST_PERIOD_YEAR <= year <= LAST_PERIOD_YEAR:
+            raise forms.ValidationError(
+                f"Enter {self.noun} starting from {validation.FIRST_PERIOD_YEAR} to "
+                f"{LAST_PERIOD_YEAR}: {format_period(year, quarter)} is outside them",
+                code="out_of_range",
+            )
+        return Period.objects.filter(year=year, quarter=quarter).first() or Period(
+            year=year, quarter=quarter
+        )
+
+    def validate(self, value):
+        forms.Field.validate(self, value)  # required only: any period, not just the choices
+
+    def prepare_value(self, value):
+        return self.label_of(value)
+
+    def has_changed(self, initial, data):
+        try:
+            data = self.to_python(data)
+        except forms.ValidationError:
+            return True
+        return self.label_of(initial) != self.label_of(data)
+
+    @staticmethod
+    def label_of(value) -> str:
+        """The label of a Period, its primary key (a model form's initial value) or a typed
+        label; "" for none."""
+        if value in (None, ""):
+            return ""
+        if isinstance(value, Period):
+            return value.label
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            period = Period.objects.filter(pk=value).first()
+            return period.label if period else str(value)
+        try:
+            return format_period(*parse_period(value))
+        except ValueError:
+            return str(value)
+
+
+class PeriodsOnDemand:
+    """For a model form with `PeriodField`s: a period whose row does not exist yet is left out
+    of the model's own validation (no stored row can clash with it), and its row is created
+    when the form is saved (in the admin's transaction, so only with what it is saved for)."""
+
+    def _new_periods(self) -> dict[str, Period]:
+        cleaned = getattr(self, "cleaned_data", {})
+        return {
+            name: cleaned[name]
+            for name, field in self.fields.items()
+            if isinstance(field, PeriodField)
+            and isinstance(cleaned.get(name), Period)
+            and cleaned[name].pk is None
+        }
+
+    def _get_validation_exclusions(self):
+        return super()._get_validation_exclusions() | set(self._new_periods())
+
+    def save(self, commit=True):
+        for name, period in self._new_periods().items():
+            stored = Period.objects.for_label(period.label)
+            setattr(self.instance, name, stored)
+            self.cleaned_data[name] = stored
+        return super().save(commit)
+
+
 def _audited(value) -> str:
     if value is None:
         return ""
@@ -84,10 +259,18 @@ def _audited(value) -> str:
     return str(value)
 
 
-class ValueForm(forms.ModelForm):
+class ValueForm(PeriodsOnDemand, forms.ModelForm):
     """A value as its indicator's kind needs it. `version` and `seen_change` are hidden: the
-    version the value had when the form was opened, and its latest recorded change then."""
+    version the value had when the form was opened, and its latest recorded change then. The
+    period of a new value is chosen from those up to the period being collected (see
+    `entry_periods`), the period being collected first, whether or not its row exists yet."""
 
+    period = PeriodField(
+        label="Period",
+        noun="the period the value is for",
+        help_text="The financial year or quarter the value is for, up to the period being "
+        "collected.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, initial=1, required=False)
     seen_change = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -116,6 +299,11 @@ class ValueForm(forms.ModelForm):
         if self.instance.pk:
             last = self.instance.changes.order_by("-pk").values_list("pk", flat=True).first()
             self.initial["seen_change"] = last or 0
+        if "period" in self.fields:  # a new value's: a saved value keeps its period
+            collecting = period_being_collected()
+            choices = label_choices(entry_periods(collecting))
+            self.fields["period"].choices = [("", "Choose a period")] + choices
+            self.fields["period"].initial = choices[0][0] if choices else None
         if self.kind:
             self._fit_to_kind()
 
@@ -323,3 +511,107 @@ class ValueForm(forms.ModelForm):
                 rows.append((name, old, new))
         rows += [(name, _audited(old), "") for name, old in self.cleared.items()]
         return rows
+
+
+# The period being collected ------------------------------------------------------------------
+
+
+class CollectionForm(PeriodsOnDemand, forms.ModelForm):
+    """The period being collected, typed or chosen by its label, and when its returns are
+    due. Changing the period clears a due date not changed with it, so what is due follows the
+    period."""
+
+    period = PeriodField(
+        required=False,
+        label="Period being collected",
+        noun="the period being collected",
+        widget=PeriodInput,
+        help_text="A financial year, like 2025-26, or a quarter, like 2025-26 Q3. Values can "
+        "be entered up to the end of it, and not after. Blank: the period after the latest "
+        "one with data.",
+    )
+
+    class Meta:
+        model = Collection
+        fields = ["period", "due_on"]
+        labels = {"due_on": "Due date"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        collecting = period_being_collected()
+        periods = [*reversed(upcoming_periods(collecting)), *entry_periods(collecting)[:9]]
+        self.fields["period"].choices = label_choices(periods)
+        if "due_on" in self.fields:
+            self.fields["due_on"].help_text = (
+                f"When returns for the period are due, like 30 January 2026 (enter it as the "
+                f"field asks). Blank: {settings.RETURNS_DUE_DAYS} days after the period ends. "
+                "Changing the period clears a due date you do not change with it."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if "period" in self.errors or "due_on" in self.errors:
+            return cleaned
+        period, due_on = cleaned.get("period"), cleaned.get("due_on")
+        if due_on and "period" in self.changed_data and "due_on" not in self.changed_data:
+            cleaned["due_on"] = due_on = None  # the old period's date: the new one's default
+        if due_on and period is None:
+            self.add_error(
+                "due_on",
+                "Enter the period being collected, or leave the due date blank: a due date is "
+                "for one period",
+            )
+        elif due_on and due_on <= period_end(period.year, period.quarter):
+            end = period_end(period.year, period.quarter)
+            self.add_error(
+                "due_on",
+                f"Due date must be after {_long_date(end)}, when {period.label} ends",
+            )
+        return cleaned
+
+
+# Indicators ------------------------------------------------------------------------------------
+
+
+class IndicatorForm(PeriodsOnDemand, forms.ModelForm):
+    """An indicator, its first quarter typed by its label (its row created on save). The
+    admin makes it a form of every field of Indicator (`IndicatorAdmin`)."""
+
+    quarterly_from = PeriodField(
+        required=False,
+        label="Quarterly from",
+        noun="the first quarter collected",
+        widget=PeriodInput,
+        help_text="The first quarter collected, a Q1 like 2025-26 Q1; earlier years keep "
+        "their yearly values. Blank for a measure collected yearly.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        last = (period_being_collected() or (current_year(), None))[0] + 1
+        years = range(last, FIRST_ENTRY_YEAR - 1, -1)
+        self.fields["quarterly_from"].choices = label_choices((y, 1) for y in years)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "quarterly_from" in self.errors or "quarterly_basis" not in self.fields:
+            return cleaned
+        first, basis = cleaned.get("quarterly_from"), cleaned.get("quarterly_basis")
+        if first is not None and first.quarter != 1:
+            self.add_error(
+                "quarterly_from",
+                f"Enter the first quarter of a year, like {format_period(first.year, 1)}: "
+                f"{first.label} is not a Q1",
+            )
+        elif first is not None and not basis:
+            self.add_error(
+                "quarterly_basis",
+                "Choose what each quarter's value holds, or leave the first quarter blank",
+            )
+        elif first is None and basis:
+            self.add_error(
+                "quarterly_from",
+                "Enter the first quarter collected, like 2025-26 Q1, or leave what each "
+                "quarter's value holds blank",
+            )
+        return cleaned

@@ -9,6 +9,12 @@ from scorecard import freshness
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def no_stored_setting():
+    """Each test starts from the default, whatever the loaded data stored."""
+    Collection.objects.filter(pk=1).delete()
+
+
 def test_by_default_the_period_after_the_latest_with_data_is_collected():
     assert period_being_collected() == (2025, None)  # the shipped data ends in 2024-25
 
