@@ -45,3 +45,13 @@ def period_end(year: int, quarter: int | None = None) -> date:
 def fiscal_year_from_end(end_year: int) -> int:
     """Files that name a year by its end ("fiscal_year 2023" = 2022-23) give its start year."""
     return end_year - 1
+
+
+def period_label(key) -> str:
+    """A trend's key as users read it: a start year (2024 -> "2024-25") or a (year, quarter)
+    pair ((2025, 2) -> "2025-26 Q2"; (2024, None) -> "2024-25"); "" for None."""
+    if key is None:
+        return ""
+    if isinstance(key, tuple):
+        return format_period(*key)
+    return format_period(key)
