@@ -205,10 +205,32 @@ def council_detail(request, slug):
             "form": form,
             "council": council,
             "period": format_period(*period),
+            "quarter": period[1],
             "group": group,
             "sections": rows,
+            "quarters": _council_quarters(council["pk"], results.values(), period),
         },
     )
+
+
+def _council_quarters(council_id, results, period) -> dict[int, dict]:
+    """The council's quarters of each quarterly measure shown, indicator -> (year, quarter)
+    -> cell, from the year before the period's to the period's, so its scorecard shows each
+    quarterly measure's last four quarters (ratings and categories too, which a trend of
+    numbers leaves out): 1 query, none when no measure shown is quarterly."""
+    year = period[0]
+    ids = [r.indicator.id for r in results if r.indicator.quarterly_in(r.year, r.quarter)]
+    if not ids:
+        return {}
+    found = data.quarter_cells(
+        data.quarter_values().filter(
+            indicator_id__in=ids, area_id=council_id, period__year__in=[year - 1, year]
+        )
+    )
+    quarters = {}
+    for (indicator, y, q), by_area in found.items():
+        quarters.setdefault(indicator, {})[(y, q)] = by_area[council_id][1]
+    return quarters
 
 
 @cached_page
@@ -282,6 +304,7 @@ def compare(request):
         {
             "form": form,
             "period": format_period(*period),
+            "quarter": period[1],
             "choices": choices,
             "slugs": slugs,
             "columns": columns,
