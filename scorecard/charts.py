@@ -18,11 +18,13 @@ hover text and beside each bar; reference lines differ by dash as well as by nam
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from indicators.periods import format_period
+from indicators.models import Source
+from indicators.periods import format_period, period_label
 from scorecard import stats
 from scorecard.numbers import format_number
 
@@ -79,8 +81,23 @@ def _number(value) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def band_word(band: int | None) -> str:
-    return stats.BAND_LABELS.get(band, "No band")
+def band_word(band: int | None, *, in_group: bool = False, ranked: bool = True) -> str:
+    """A band in words, as the legend names it: "Upper", "Upper (in group)" for a band within
+    the comparator group, "Not ranked" for a measure with no judgement of better or worse."""
+    if not ranked:
+        return "Not ranked"
+    if band in stats.BAND_LABELS:
+        return stats.BAND_LABELS[band] + (" (in group)" if in_group else "")
+    return "No band"
+
+
+def period_middle(year: int, quarter: int | None = None) -> date:
+    """Where a period sits on a time axis: the middle of a quarter (the 15th of its middle
+    month), or of a year (1 October)."""
+    if quarter is None:
+        return date(year, 10, 1)
+    month = 3 * quarter + 2  # Q1 -> May, Q2 -> August, Q3 -> November, Q4 -> February
+    return date(year + (month > 12), (month - 1) % 12 + 1, 15)
 
 
 def _layout(title: str, **extra) -> dict:
@@ -114,15 +131,18 @@ def ranked_bar(
     *,
     axis_title: str = "",
     decimals: int = 1,
+    in_group: bool = False,
+    ranked: bool = True,
 ) -> dict:
     """Horizontal bars of the group's councils, in the order given (best first).
 
     Each row is a mapping with `name`, `value` (None: no bar; the table behind the chart says
-    why), `band` (national quartile band 1-4 or None) and optionally `label` (the value as
-    printed). Bars are coloured by band, one legend entry per band, with the band's word in
-    the hover text and beside each bar. `reference_lines` are mappings with `name` and `value`
-    (England, the region), drawn as vertical lines that differ by dash and are named in the
-    legend with their value.
+    why), `band` (national quartile band 1-4 or None; with `in_group`, the band within the
+    group, named "(in group)"; with `ranked` false, a measure with no judgement of better or
+    worse, "Not ranked") and optionally `label` (the value as printed). Bars are coloured by
+    band, one legend entry per band, with the band's word in the hover text and beside each
+    bar. `reference_lines` are mappings with `name` and `value` (England, the region), drawn
+    as vertical lines that differ by dash and are named in the legend with their value.
     """
     rows = [{**row, "value": _number(row.get("value"))} for row in rows]
     rows = [row for row in rows if row["value"] is not None]
@@ -132,8 +152,9 @@ def ranked_bar(
         members = [row for row in rows if row.get("band") == band]
         if not members:
             continue
-        word = band_word(band)
+        word = band_word(band, in_group=in_group, ranked=ranked)
         labels = [row.get("label") or format_number(row["value"], decimals) for row in members]
+        scope = "band within the group" if in_group else "national quartile band"
         traces.append(
             {
                 "type": "bar",
@@ -145,8 +166,7 @@ def ranked_bar(
                 "text": [f"{label} · {word}" for label in labels],
                 "textposition": "outside",
                 "cliponaxis": False,
-                "hovertemplate": f"%{{y}}: %{{text}} (national quartile band {band or '–'})"
-                "<extra></extra>",
+                "hovertemplate": f"%{{y}}: %{{text}} ({scope} {band or '–'})<extra></extra>",
             }
         )
     shapes = []
@@ -272,49 +292,69 @@ def trend_lines(
     highlighted: Iterable[str] = (),
     axis_title: str = "",
     decimals: int = 1,
+    dates: Mapping[str, date] | None = None,
 ) -> dict:
     """One line per council over periods (`series_by_council`: name -> period label ->
     value; None or a missing period leaves a gap). A line never joins across a series break:
     before each period in `breaks` (the first not comparable with earlier ones) a None point
     is inserted, and a dotted vertical line marks the break. With `highlighted`, those
     councils are drawn in colour and the rest in grey. The hover text gives each value to
-    `decimals`."""
+    `decimals`.
+
+    With `dates` (period label -> the date it stands at, e.g. `period_middle`), the periods
+    are placed on a time axis at those dates, labelled with their names, so that quarters sit
+    at their true distance apart; the hover text names the period."""
     breaks = set(breaks)
     chosen = set(highlighted)
     periods = sorted({period for series in series_by_council.values() for period in series})
+    if dates:
+        periods.sort(key=lambda period: dates[period])
+
+    def x_of(period):
+        return dates[period].isoformat() if dates else period
+
     traces = []
     for i, (name, series) in enumerate(series_by_council.items()):
-        xs, ys = [], []
+        xs, ys, labels = [], [], []
         for j, period in enumerate(periods):
             if j and period in breaks:
-                xs.append(period)
+                xs.append(x_of(period))
                 ys.append(None)
-            xs.append(period)
+                labels.append(period)
+            xs.append(x_of(period))
             ys.append(_number(series.get(period)))
+            labels.append(period)
         muted = bool(chosen) and name not in chosen
-        traces.append(
-            {
-                "type": "scatter",
-                "x": xs,
-                "y": ys,
-                "name": name,
-                "mode": "lines+markers",
-                "connectgaps": False,
-                "customdata": [format_number(y, decimals) for y in ys],
-                "line": {
-                    "color": MUTED if muted else LINE_COLOURS[i % len(LINE_COLOURS)],
-                    "width": 1.5 if muted else 2.5,
-                    "dash": LINE_DASHES[(i // len(LINE_COLOURS)) % len(LINE_DASHES)],
-                },
-                "marker": {"size": 5 if muted else 7},
-                "hovertemplate": "%{fullData.name}, %{x}: %{customdata}<extra></extra>",
-            }
-        )
+        trace = {
+            "type": "scatter",
+            "x": xs,
+            "y": ys,
+            "name": name,
+            "mode": "lines+markers",
+            "connectgaps": False,
+            "customdata": [format_number(y, decimals) for y in ys],
+            "line": {
+                "color": MUTED if muted else LINE_COLOURS[i % len(LINE_COLOURS)],
+                "width": 1.5 if muted else 2.5,
+                "dash": LINE_DASHES[(i // len(LINE_COLOURS)) % len(LINE_DASHES)],
+            },
+            "marker": {"size": 5 if muted else 7},
+            "hovertemplate": "%{fullData.name}, %{x}: %{customdata}<extra></extra>",
+        }
+        if dates:
+            trace["text"] = labels
+            trace["hovertemplate"] = "%{fullData.name}, %{text}: %{customdata}<extra></extra>"
+        traces.append(trace)
     shapes, annotations = [], []
     for period in sorted(breaks & set(periods)):
-        position = periods.index(period) - 0.5
-        if position < 0:
+        index = periods.index(period)
+        if index == 0:
             continue
+        if dates:
+            before, after = dates[periods[index - 1]], dates[period]
+            position = (before + (after - before) / 2).isoformat()
+        else:
+            position = index - 0.5
         shapes.append(
             {
                 "type": "line",
@@ -347,12 +387,23 @@ def trend_lines(
             margin={"l": 10, "r": 20, "t": 70, "b": 160},  # a legend of up to 14 councils
             shapes=shapes,
             annotations=annotations,
-            xaxis={
-                "type": "category",
-                "categoryorder": "array",
-                "categoryarray": periods,
-                "automargin": True,
-            },
+            xaxis=(
+                {
+                    "type": "date",
+                    "tickmode": "array",
+                    "tickvals": [x_of(period) for period in periods],
+                    "ticktext": periods,
+                    "tickangle": -45 if len(periods) > 4 else 0,
+                    "automargin": True,
+                }
+                if dates
+                else {
+                    "type": "category",
+                    "categoryorder": "array",
+                    "categoryarray": periods,
+                    "automargin": True,
+                }
+            ),
             yaxis={"title": {"text": axis_title}, "gridcolor": "#E5E5E5", "automargin": True},
         ),
     }
@@ -432,6 +483,14 @@ def indicator_figures(result) -> list[Chart]:
     decimals = info.decimals
     heading = f"{result.published_code} {info.short_name}"
     charts = []
+    # A regional measure has no national distribution: its bands are within the group.
+    in_group = getattr(info, "source", None) == Source.LOCAL
+    ranked = not in_group or getattr(info, "polarity", None) != stats.NO_JUDGEMENT
+
+    def band_of(row):
+        benchmark = row.group if in_group else row.national
+        return benchmark.band if benchmark else None
+
     valued = [row for row in result.rows if row.cell.has_value and row.cell.outcome is not None]
     if valued:
         references = [
@@ -451,11 +510,7 @@ def indicator_figures(result) -> list[Chart]:
         )
         title = f"{heading}: {result.group_name}, {result.period}"
         bars = [
-            {
-                "name": row.council.name,
-                "value": row.cell.outcome,
-                "band": row.national.band if row.national else None,
-            }
+            {"name": row.council.name, "value": row.cell.outcome, "band": band_of(row)}
             for row in valued
         ]
         charts.append(
@@ -463,14 +518,27 @@ def indicator_figures(result) -> list[Chart]:
                 id=f"chart-ranked-{info.slug}",
                 title=title,
                 summary=summary,
-                figure=ranked_bar(bars, title, references, axis_title=info.unit, decimals=decimals),
-                header=["Group rank", "Council", "Value", "National quartile"],
+                figure=ranked_bar(
+                    bars,
+                    title,
+                    references,
+                    axis_title=info.unit,
+                    decimals=decimals,
+                    in_group=in_group,
+                    ranked=ranked,
+                ),
+                header=[
+                    "Group rank",
+                    "Council",
+                    "Value",
+                    "Band in group" if in_group else "National quartile",
+                ],
                 rows=[
                     [
                         row.group_rank_label,
                         row.council.name,
                         format_number(row.cell.outcome, decimals) or row.cell.status_label,
-                        band_word(row.national.band if row.national else None),
+                        band_word(band_of(row), in_group=in_group, ranked=ranked),
                     ]
                     for row in result.rows
                 ],
@@ -479,14 +547,19 @@ def indicator_figures(result) -> list[Chart]:
     points = result.national_points
     if points:
         charts.append(_national_chart(result, heading))
+    quarterly = getattr(result, "quarter", None) is not None
     series = {
-        row.council.name: {format_period(y): v for y, v in row.trend.items()}
+        row.council.name: {period_label(key): v for key, v in row.trend.items()}
         for row in result.rows_by_name
     }
-    periods = sorted({period for values in series.values() for period in values})
+    keys = {period_label(key): key for row in result.rows for key in row.trend}
+    # Quarters sit on a time axis at their middles; years stay one category apiece.
+    dates = {label: period_middle(*key) for label, key in keys.items()} if quarterly else None
+    periods = sorted(keys, key=lambda label: dates[label]) if dates else sorted(keys)
     if len(periods) > 1:
-        breaks = [format_period(year) for year in sorted(info.breaks)]
-        shown = [b for b in breaks if periods[0] < b <= periods[-1]]
+        # A break in a year parts its Q1 from the quarter before.
+        breaks = [format_period(year, 1 if quarterly else None) for year in sorted(info.breaks)]
+        shown = [b for b in breaks if b in periods and b != periods[0]]
         title = f"{heading}: trend, {result.group_name}"
         summary = f"Each council's value from {periods[0]} to {periods[-1]}."
         if shown:
@@ -496,7 +569,9 @@ def indicator_figures(result) -> list[Chart]:
                 id=f"chart-trend-{info.slug}",
                 title=title,
                 summary=summary,
-                figure=trend_lines(series, breaks, title, axis_title=info.unit, decimals=decimals),
+                figure=trend_lines(
+                    series, breaks, title, axis_title=info.unit, decimals=decimals, dates=dates
+                ),
                 header=["Council", *periods],
                 rows=[
                     [name, *(format_number(values.get(p), decimals) or "No value" for p in periods)]

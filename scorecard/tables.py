@@ -7,6 +7,7 @@ the same templates the rest of the site uses.
 """
 
 import math
+from urllib.parse import quote
 
 import django_tables2 as tables
 from django.db.models import F
@@ -71,6 +72,11 @@ class IndicatorTable(tables.Table):
     }
 
     def __init__(self, result, **kwargs):
+        # A regional measure has no national distribution: no national rank, and its band is
+        # the one within the group.
+        regional = cells.in_group(result.indicator)
+        if regional:
+            kwargs.setdefault("exclude", ("national_rank",))
         super().__init__(RowsInMemory(list(result.rows)), **kwargs)
         self.result = result
         self.info = result.indicator
@@ -78,21 +84,28 @@ class IndicatorTable(tables.Table):
             f"{self.info.name}, {result.period}, ranked within {result.group_name}. "
             "Choose a column heading to sort by it."
         )
+        if regional:
+            self.columns["national_quartile"].column.verbose_name = "Band in group"
+            self.sort_keys = {
+                **self.sort_keys,
+                "national_quartile": lambda row: row.group.band if row.group else None,
+            }
 
     def render_council(self, value, record):
         url = reverse("council-detail", args=[record.council.slug])
-        return format_html('<a href="{}?period={}">{}</a>', url, self.result.period, value)
+        return format_html('<a href="{}?period={}">{}</a>', url, quote(self.result.period), value)
 
     def render_value(self, value):
-        return cells.value_html(value, self.info)
+        return cells.value_html(value, self.info) + cells.derived_html(value)
 
-    def render_national_quartile(self, value):
-        if not (value and value.band):
-            return ""
-        return cells.band_html(value)
+    def render_national_quartile(self, value, record):
+        return cells.standing_html(self.result, record)
 
     def render_direction(self, value, record):
-        return cells.direction_html(value, record.previous_value, self.info.decimals)
+        html = cells.direction_html(value, record.previous_value, self.info.decimals)
+        if record.previous_period:
+            html += format_html('<br><span class="hint">since {}</span>', record.previous_period)
+        return html
 
     def render_previous_value(self, value):
         return format_number(value, self.info.decimals)
