@@ -105,7 +105,12 @@ class Command(BaseCommand):
             required=True,
             help="Stable code (3D(2a)) or the code published that period (1C(2a) or 1C2A).",
         )
-        parser.add_argument("--period", required=True, help="Financial year, e.g. 2022-23.")
+        parser.add_argument(
+            "--period",
+            required=True,
+            help="Financial year, e.g. 2022-23, or a quarter of a measure collected quarterly, "
+            'e.g. "2025-26 Q2".',
+        )
         parser.add_argument(
             "--group",
             default="",
@@ -116,11 +121,18 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["table", "csv"], default="table")
 
     def handle(self, *args, indicator, period, group, disaggregation, format, **options):
-        year = self._year(period)
+        year, quarter = self._period(period)
         resolved = resolve_indicator(indicator, year)
         group_obj = self._group(group)
         info = next(i for i in data.indicators() if i.id == resolved.pk)
-        result = data.benchmarks(year, group_obj, [info], disaggregation=disaggregation)[info.id]
+        if quarter is not None:
+            self._check_quarterly(info, year, quarter)
+        try:
+            result = data.benchmarks(
+                year, group_obj, [info], quarter=quarter, disaggregation=disaggregation
+            )[info.id]
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         if format == "csv":
             self._csv(result)
         else:
@@ -128,21 +140,36 @@ class Command(BaseCommand):
 
     # Arguments ---------------------------------------------------------------------------
 
-    def _year(self, period: str) -> int:
+    def _period(self, period: str) -> tuple[int, int | None]:
+        """(year, quarter or None) of a period with data."""
         try:
             year, quarter = parse_period(period)
         except ValueError as error:
             raise CommandError(f"{error}. Periods with data: {self._periods()}.") from None
-        if quarter is not None:
-            raise CommandError(f"Give a financial year, not a quarter. Periods: {self._periods()}.")
-        if year not in data.years_with_data():
+        if (year, quarter) not in data.periods_with_data():
             raise CommandError(
-                f"No data for {format_period(year)}. Periods with data: {self._periods()}."
+                f"No data for {format_period(year, quarter)}. Periods with data: {self._periods()}."
             )
-        return year
+        return year, quarter
+
+    @staticmethod
+    def _check_quarterly(info: data.IndicatorInfo, year: int, quarter: int) -> None:
+        """A quarter only of a measure collected quarterly by then."""
+        if info.quarterly_in(year, quarter):
+            return
+        asked = format_period(year, quarter)
+        if not info.quarterly_basis or info.quarterly_from is None:
+            raise CommandError(
+                f"{info.code} is collected yearly, so it has no value for a quarter: give a "
+                f"financial year such as {format_period(year)} instead of {asked}."
+            )
+        raise CommandError(
+            f"{info.code} is collected quarterly only from {format_period(*info.quarterly_from)}"
+            f": give a later quarter or a financial year instead of {asked}."
+        )
 
     def _periods(self) -> str:
-        return ", ".join(format_period(y) for y in data.years_with_data())
+        return ", ".join(format_period(*period) for period in data.periods_with_data())
 
     def _group(self, slug: str):
         try:
@@ -180,10 +207,8 @@ class Command(BaseCommand):
                     "direction": row.direction.replace("_", " "),
                     "previous_value": rounded(row.previous_value, decimals),
                     "previous": format_number(row.previous_value, decimals)
-                    + (f" ({format_period(row.previous_year)})" if row.previous_year else ""),
-                    "previous_period": format_period(row.previous_year)
-                    if row.previous_year
-                    else None,
+                    + (f" ({row.previous_period})" if row.previous_period else ""),
+                    "previous_period": row.previous_period or None,
                     "national_p25": rounded(dist.p25, decimals + 2),
                     "national_median": rounded(dist.median, decimals + 2),
                     "national_p75": rounded(dist.p75, decimals + 2),
