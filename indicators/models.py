@@ -54,8 +54,8 @@ RAG_ORDER = ["red", "amber", "green"]
 
 class Basis(models.TextChoices):
     """What a quarterly measure's quarter holds, which fixes its year's value and what its
-    direction of travel compares with (`scorecard.stats.quarterly_annual` and
-    `quarterly_previous`)."""
+    direction of travel compares with (`scorecard.stats.annual_from_quarters` and
+    `quarterly_comparisons`)."""
 
     SNAPSHOT = "snapshot", "Snapshot at quarter end"
     IN_QUARTER = "in_quarter", "Within the quarter"
