@@ -22,6 +22,10 @@ CHOOSE_FIRST = (
     "them can be chosen, whether or not a value was entered for it before. The region's own "
     "measures are for the region's councils only."
 )
+COUNTED = (
+    "Enter the numerator and the denominator: the percentage is worked out from them when you "
+    "save (not applicable when the denominator is 0)."
+)
 MISSING = "Leave a value blank and choose why it is missing: a missing value is never a zero."
 OFFICIAL = (
     "A published figure, from the import named below: it changes only by import. Corrections "
@@ -141,7 +145,11 @@ class ValueAdmin(admin.ModelAdmin):
         if indicator is None:
             return [(None, {"fields": KEY, "description": CHOOSE_FIRST})]
         official = obj is not None and obj.import_run_id
-        value = {"fields": fields_for(indicator.kind), "description": MISSING}
+        value = {"fields": fields_for(indicator.kind, indicator.is_counted), "description": MISSING}
+        if indicator.is_counted:
+            value["description"] = f"{COUNTED} {MISSING}"
+            if obj is not None:
+                value["fields"] = [*value["fields"], ("outcome", "outcome_status")]
         if official:
             value["description"] = OFFICIAL
         rest = ["note", "quality_flag", "import_run", "entered_by", "updated_at"]
@@ -152,7 +160,8 @@ class ValueAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # A saved value keeps its place: to move it, add it where it belongs and delete this.
         key = KEY if obj is not None else []
-        return [*key, "import_run", "entered_by", "updated_at"]
+        worked_out = ["outcome", "outcome_status"] if obj and obj.indicator.is_counted else []
+        return [*key, *worked_out, "import_run", "entered_by", "updated_at"]
 
     def has_change_permission(self, request, obj=None):
         official = obj is not None and obj.import_run_id is not None

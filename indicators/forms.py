@@ -48,8 +48,15 @@ def headline(kind: str) -> str:
     return "outcome"
 
 
-def fields_for(kind: str) -> list:
-    """The admin's fieldset lines for a value of this kind: what it is, and why it is missing."""
+COUNTS = NUMBERS[1:3]  # numerator and denominator, with their availability
+
+
+def fields_for(kind: str, counted: bool = False) -> list:
+    """The admin's fieldset lines for a value of this kind: what it is, and why it is missing.
+    A percentage of the region's own (`counted`) is entered as its numerator and denominator:
+    its outcome is worked out from them."""
+    if counted:
+        return COUNTS
     if kind == Kind.YEAR:
         return [("outcome", "outcome_status")]
     if kind in (Kind.PERCENTAGE, Kind.RATE, Kind.SCORE, Kind.COUNT, Kind.MONEY):
@@ -293,7 +300,12 @@ class ValueForm(PeriodsOnDemand, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.indicator = indicator_for(self.instance, self.data if self.is_bound else self.initial)
         self.kind = self.indicator.kind if self.indicator else None
-        shown = {n for line in fields_for(self.kind) for n in line} if self.kind else set()
+        self.counted = bool(self.indicator and self.indicator.is_counted)
+        shown = (
+            {n for line in fields_for(self.kind, self.counted) for n in line}
+            if self.kind
+            else set()
+        )
         for name in VALUE_FIELDS - shown:
             self.fields.pop(name, None)
         if self.instance.pk:
@@ -329,7 +341,7 @@ class ValueForm(PeriodsOnDemand, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.kind is None or "outcome_status" not in self.fields:
+        if self.kind is None or not self.asks_for_the_value:
             return cleaned
         if cleaned.get("version") is None and self.instance.pk:
             raise forms.ValidationError(
@@ -344,6 +356,8 @@ class ValueForm(PeriodsOnDemand, forms.ModelForm):
             )
         self._check_versions(cleaned)
         self._check_availability(cleaned)
+        if self.counted:
+            self._work_out_outcome(cleaned)
         self._check_area(cleaned)
         self._check_rules(cleaned)
         if self.errors:
@@ -413,6 +427,33 @@ class ValueForm(PeriodsOnDemand, forms.ModelForm):
                 self._pair(cleaned, name, status, required=name == headline(self.kind))
         if headline(self.kind) != "outcome":
             self._pair(cleaned, headline(self.kind), "outcome_status", required=True)
+        if self.counted:
+            for name, status in COUNTS:
+                if not (name in self.errors or status in self.errors or cleaned.get(status)):
+                    self.add_error(name, "Enter the number, or leave it blank and choose why.")
+
+    def _work_out_outcome(self, cleaned):
+        """The outcome of a counted percentage, from its numerator and denominator
+        (`validation.outcome_from_counts`); missing, for the first reason given, when either
+        count is."""
+        self.outcome = (None, "")
+        if any(name in self.errors for pair in COUNTS for name in pair):
+            return
+        numerator, denominator = cleaned.get("numerator"), cleaned.get("denominator")
+        if numerator is None or denominator is None:
+            self.outcome = (None, next(cleaned[s] for n, s in COUNTS if cleaned.get(n) is None))
+        else:
+            self.outcome = validation.outcome_from_counts(
+                numerator, denominator, self.indicator.multiplier, self.indicator.decimals
+            )
+
+    @property
+    def asks_for_the_value(self) -> bool:
+        """The form shows the value's fields (the add page asks for the indicator first)."""
+        return bool(VALUE_FIELDS & set(self.fields))
+
+    def _worked_out(self) -> set[str]:
+        return {"outcome", "outcome_status"} if self.counted else set()
 
     def _pair(self, cleaned, name: str, status: str, required: bool):
         given = cleaned.get(name) not in (None, "")
@@ -460,6 +501,15 @@ class ValueForm(PeriodsOnDemand, forms.ModelForm):
         if period and collecting:
             for problem in validation.check_period(period.year, period.quarter, collecting):
                 self._error("period", problem.message)
+        if period and "period" not in self.errors:
+            first = self.indicator.quarterly_from
+            for problem in validation.check_frequency(
+                period.year,
+                period.quarter,
+                basis=self.indicator.quarterly_basis,
+                quarterly_from=(first.year, first.quarter) if first else None,
+            ):
+                self._error("period", problem.message)
         collecting = collecting or ((period.year, period.quarter) if period else None)
         if collecting is None:
             return
@@ -467,9 +517,12 @@ class ValueForm(PeriodsOnDemand, forms.ModelForm):
             self.kind,
             self.indicator.categories,
             numbers={
-                name: cleaned.get(name)
-                for name in validation.NUMBER_FIELDS
-                if name in self.fields and name not in self.errors
+                **{
+                    name: cleaned.get(name)
+                    for name in validation.NUMBER_FIELDS
+                    if name in self.fields and name not in self.errors
+                },
+                **({"outcome": self.outcome[0]} if self.counted else {}),
             },
             text=(cleaned.get("text_value") or "") if "text_value" in self.fields else "",
             date=cleaned.get("date_value"),
@@ -486,13 +539,16 @@ class ValueForm(PeriodsOnDemand, forms.ModelForm):
         # Fields that do not apply to the kind are emptied, so a stray text on a number (or
         # a number on a rating) cannot outlive a change of availability.
         self.cleared = {}
-        if self.kind is not None and "outcome_status" in self.fields:
-            for name in VALUE_FIELDS - set(self.fields):
+        if self.kind is not None and self.asks_for_the_value:
+            for name in VALUE_FIELDS - set(self.fields) - self._worked_out():
                 old = getattr(self.instance, name)
                 empty = "" if name.endswith("_status") or name == "text_value" else None
                 if old not in (None, ""):
                     self.cleared[name] = old
                 setattr(self.instance, name, empty)
+        if self.counted and hasattr(self, "outcome"):
+            self.before = (self.instance.outcome, self.instance.outcome_status)
+            self.instance.outcome, self.instance.outcome_status = self.outcome
         super()._post_clean()
 
     def audit(self) -> list[tuple[str, str, str]]:
@@ -510,6 +566,13 @@ class ValueForm(PeriodsOnDemand, forms.ModelForm):
             if old != new:
                 rows.append((name, old, new))
         rows += [(name, _audited(old), "") for name, old in self.cleared.items()]
+        if self.counted and hasattr(self, "before"):
+            after = (self.instance.outcome, self.instance.outcome_status)
+            for name, old, new in zip(
+                ("outcome", "outcome_status"), self.before, after, strict=True
+            ):
+                if _audited(old) != _audited(new):
+                    rows.append((name, _audited(old), _audited(new)))
         return rows
 
 

@@ -187,6 +187,12 @@ class Indicator(models.Model):
     def is_quarterly(self) -> bool:
         return bool(self.quarterly_basis)
 
+    @property
+    def is_counted(self) -> bool:
+        """A percentage of the region's own: entered as its numerator and denominator, its
+        outcome worked out from them (`validation.outcome_from_counts`)."""
+        return self.source == Source.LOCAL and self.kind == Kind.PERCENTAGE
+
 
 class IndicatorCode(models.Model):
     """The code a publication used for an indicator over a span of years.

@@ -32,7 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .models import NUMBER_LIMIT, Basis, Kind
+from scorecard.stats import round_half_away
+
+from .models import NUMBER_LIMIT, Availability, Basis, Kind
 from .periods import format_period, period_end
 
 COUNT_FIELDS = ("numerator", "denominator", "base", "margin_of_error")
@@ -268,3 +270,17 @@ def check_value(
             Problem("outcome", f"{outcome:g} is not a year from {FIRST_YEAR} to {last.year}", True)
         )
     return problems
+
+
+def outcome_from_counts(
+    numerator: float, denominator: float, multiplier: float, decimals: int
+) -> tuple[float | None, str]:
+    """(outcome, its availability) of a percentage of the region's own, worked out from its
+    counts: numerator / denominator × multiplier, rounded half away from zero to `decimals`;
+    not applicable when the denominator is 0 (no complaints decided: no share upheld)."""
+    if not denominator:
+        return None, Availability.NOT_APPLICABLE
+    return (
+        round_half_away(numerator / denominator * multiplier, decimals),
+        Availability.AVAILABLE,
+    )

@@ -37,7 +37,13 @@ def care_act() -> Value:
 
 
 def complaints() -> Value:
+    """A percentage of the region's own: entered as its counts."""
     return value_of("WM-COMPLAINTS", year=YEARLY_UNTIL)
+
+
+def locations() -> Value:
+    """A count entered as a number."""
+    return value_of("WM-CQC-LOCATIONS", year=YEARLY_UNTIL)
 
 
 def form_of(response):
@@ -110,14 +116,50 @@ def test_purple_is_not_a_rating(admin_client):
     assert value.text_value == "amber" and value.version == 1
 
 
-@pytest.mark.parametrize("typed", ["230", "-5"])
-def test_a_percentage_outside_0_to_100_is_refused(admin_client, typed):
+@pytest.mark.parametrize(
+    "numerator, denominator, field, message",
+    [
+        ("23", "10", "numerator", "is greater than its denominator"),
+        ("-5", "10", "numerator", "negative"),
+    ],
+)
+def test_counts_that_make_no_percentage_are_refused(
+    admin_client, numerator, denominator, field, message
+):
     value = complaints()
-    before = value.outcome
-    response = edit(admin_client, value, outcome=typed)
-    assert_refused(response, "outcome", "is outside 0 to 100%")
+    before = (value.outcome, value.numerator, value.denominator)
+    response = edit(admin_client, value, numerator=numerator, denominator=denominator)
+    assert_refused(response, field, message)
     value.refresh_from_db()
-    assert value.outcome == before
+    assert (value.outcome, value.numerator, value.denominator) == before
+
+
+def test_a_percentage_of_the_regions_own_is_worked_out_from_its_counts(admin_client):
+    value = complaints()
+    assert edit(admin_client, value, numerator="7", denominator="16").status_code == 302
+    value.refresh_from_db()
+    # 7 / 16 = 43.75 %, rounded half away from zero to the measure's 0 decimals.
+    assert (value.numerator, value.denominator, value.outcome) == (7, 16, 44)
+    assert value.outcome_status == "available"
+    logged = set(value.changes.values_list("field", "new"))
+    assert {("outcome", "44"), ("numerator", "7"), ("denominator", "16")} <= logged
+    assert edit(admin_client, value, numerator="0", denominator="0").status_code == 302
+    value.refresh_from_db()
+    assert (value.outcome, value.outcome_status) == (None, "not_applicable")
+
+
+def test_a_year_with_quarters_takes_no_value_of_its_own(admin_client):
+    response = add(
+        admin_client, "WM-COMPLAINTS", "Walsall", "2024-25", numerator="1", denominator="4"
+    )
+    assert_refused(response, "period", "derived from its quarters")
+    response = add(admin_client, "WM-BCF", "Walsall", "2025-26 Q1", text_value="yes")
+    assert_refused(response, "period", "collected yearly")
+    walsall = Value.objects.filter(area__name="Walsall")
+    assert not walsall.filter(
+        indicator__code="WM-COMPLAINTS", period__year=2024, period__quarter=None
+    ).exists()
+    assert not walsall.filter(indicator__code="WM-BCF", period__quarter__isnull=False).exists()
 
 
 def test_a_date_after_the_period_being_collected_is_refused(admin_client):
@@ -172,7 +214,7 @@ def test_a_new_rating_is_added_for_the_period_being_collected(admin_client):
 
 
 def test_a_missing_value_says_why_and_a_given_one_is_available(admin_client):
-    value = complaints()
+    value = locations()
     response = edit(admin_client, value, outcome="", outcome_status="")
     assert_refused(response, "outcome", "choose why it is missing")
     assert edit(admin_client, value, outcome="", outcome_status="suppressed").status_code == 302
@@ -213,9 +255,17 @@ def test_a_rating_form_shows_the_rating_as_a_choice_and_no_numbers(admin_client)
     assert choices[1:] == [("red", "Red"), ("amber", "Amber"), ("green", "Green")]
 
 
-def test_a_percentage_form_shows_its_unit_and_no_rating_or_date(admin_client):
-    response = admin_client.get(change_url(complaints()))
-    assert form_of(response).fields["outcome"].label == "Outcome (%)"
+def test_a_percentage_form_asks_for_its_counts_and_shows_the_outcome_worked_out(admin_client):
+    value = complaints()
+    response = admin_client.get(change_url(value))
+    assert {"numerator", "denominator"} <= field_names(response)
+    assert not field_names(response) & {"outcome", "text_value", "date_value"}
+    assert "worked out from them" in response.content.decode()
+
+
+def test_a_count_form_shows_its_unit_and_no_rating_or_date(admin_client):
+    response = admin_client.get(change_url(locations()))
+    assert form_of(response).fields["outcome"].label == "Outcome (locations)"
     assert not field_names(response) & {"text_value", "date_value"}
 
 
@@ -268,7 +318,7 @@ def second_editor(django_user_model):
 
 
 def test_a_save_from_a_form_opened_before_anothers_save_is_refused(admin_client, second_editor):
-    value = complaints()
+    value = locations()
     before = value.outcome
     first = admin_form_data(admin_client.get(change_url(value)))
     second = admin_form_data(second_editor.get(change_url(value)))

@@ -46,7 +46,6 @@ from indicators.models import (
     Value,
 )
 from scorecard import freshness
-from scorecard.stats import round_half_away
 
 DEMO_VALUES_CSV = Path(settings.BASE_DIR) / "data" / "demo" / "local_values.csv"
 DEMO_USERNAME = "demo"
@@ -77,14 +76,12 @@ def counted_fields(indicator: Indicator, row: dict[str, str]) -> dict:
         )
     numerator = _number(row["numerator"], "numerator")
     denominator = _number(row["denominator"], "denominator")
-    outcome = None
-    if denominator:
-        outcome = round_half_away(
-            numerator / denominator * indicator.multiplier, indicator.decimals
-        )
+    outcome, status = validation.outcome_from_counts(
+        numerator, denominator, indicator.multiplier, indicator.decimals
+    )
     return {
         "outcome": outcome,
-        "outcome_status": Availability.AVAILABLE if denominator else Availability.NOT_APPLICABLE,
+        "outcome_status": status,
         "numerator": numerator,
         "numerator_status": Availability.AVAILABLE,
         "denominator": denominator,
