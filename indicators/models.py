@@ -454,6 +454,8 @@ class Availability(models.TextChoices):
 # The published numeric fields of a value; each has a "<field>_status" beside it.
 PUBLISHED_FIELDS = ["outcome", "numerator", "denominator", "base", "margin_of_error"]
 TOTAL = "Total"
+# The note of every value the demo loads: pages and downloads say such values are not real.
+ILLUSTRATIVE = "Illustrative demo value"
 # No published figure comes near this: beyond it, or NaN or infinite, a number is an error.
 NUMBER_LIMIT = 1e12
 

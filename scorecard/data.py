@@ -18,6 +18,7 @@ from django.db.models import Value as Constant
 
 from councils.models import Area, AreaKind, ComparatorGroup
 from indicators.models import (
+    ILLUSTRATIVE,
     NUMERIC_KINDS,
     TOTAL,
     Availability,
@@ -36,6 +37,7 @@ from indicators.validation import canonical_choice
 from scorecard import stats
 from scorecard.models import YEAR, Standing, Summary
 
+DEMO_CAVEAT = "Illustrative demo values, not real data: replace them with the councils' returns."
 ENGLAND = "england"  # the group of every council, for the CLI and the indicator page
 POLARITY_LABELS = {
     stats.HIGHER_IS_BETTER: "Higher is better",
@@ -158,6 +160,7 @@ class Cell:
     text: str = ""
     date: datetime.date | None = None
     quality_flag: str = ""
+    note: str = ""  # the value's own note: ILLUSTRATIVE for the demo's values
     # A year of a quarterly measure: how its value comes from the quarters, or why it has none.
     derived: str = ""
 
@@ -429,6 +432,7 @@ _VALUE_COLUMNS = (
     "text_value",
     "date_value",
     "quality_flag",
+    "note",
 )
 # What a year's value of a quarterly measure needs from its indicator.
 _BASIS_COLUMNS = (
@@ -527,6 +531,7 @@ def derived_year(
         status=Availability.AVAILABLE,
         numerator=year.numerator,
         denominator=year.denominator,
+        note=ILLUSTRATIVE if any(c.note == ILLUSTRATIVE for c in quarters.values()) else "",
         derived="Q1 to Q4 together",
     )
 
@@ -976,7 +981,10 @@ def _result(info, period, group, members, current, earlier, stored, region_id, p
         region=region,
         region_name=group.region.name if group and group.region_id else "",
         aggregate=aggregate,
-        caveats=info.caveats(year),
+        caveats=[
+            *([DEMO_CAVEAT] if any(c.note == ILLUSTRATIVE for c in council_cells.values()) else []),
+            *info.caveats(year),
+        ],
         national_points=_points_of(info, points.get(info.id, ())),
         quarter=quarter,
     )

@@ -344,6 +344,7 @@ CSV_HEADER = [
     "previous_value",
     "england",
     "region",
+    "note",
 ]
 
 
@@ -423,6 +424,7 @@ def _results_rows(results, council_id=None):
                 rounded(row.previous_value, info.decimals),
                 rounded(result.england.outcome, info.decimals),
                 rounded(result.region.outcome, info.decimals),
+                row.cell.note,
             ]
 
 

@@ -1,6 +1,8 @@
 """Quarterly measures through the store: each quarter's direction by the measure's basis, each
 year derived from its quarters, on the demo's quarterly values (2024-25 Q1 to 2025-26 Q2)."""
 
+import csv
+import io
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -131,3 +133,20 @@ def test_a_corrected_fourth_quarter_changes_the_year_on_the_next_read():
     q4.delete()
     row = _row(data.benchmarks(2024, _group(), [info])[info.id], "Sandwell")
     assert not row.cell.has_value and "Q4" in row.cell.status_label
+
+
+def test_the_demos_values_say_they_are_illustrative_on_pages_and_downloads(client):
+    overview = client.get("/?period=2025-26%20Q2").content.decode()
+    assert data.DEMO_CAVEAT.replace("'", "&#x27;") in overview
+    info = _info("WM-COMPLAINTS")
+    rows = _csv(client, f"/indicators/{info.slug}/?period=2025-26%20Q2&format=csv")
+    assert len(rows) == 14
+    assert {row["note"] for row in rows} == {"Illustrative demo value"}
+    assert {row["period"] for row in rows} == {"2025-26 Q2"}
+    # Published figures carry no such note.
+    assert not any(row["note"] for row in _csv(client, "/indicators/1a/?format=csv"))
+
+
+def _csv(client, url):
+    text = client.get(url).content.decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
