@@ -25,9 +25,7 @@ def store() -> tuple[list, list]:
     """Every stored result, in a fixed order, without row ids."""
     standings = Standing.objects.order_by(
         "indicator", "year", "quarter", "group", "area"
-    ).values_list(
-        *(f.attname for f in Standing._meta.fields if f.name != "id")
-    )
+    ).values_list(*(f.attname for f in Standing._meta.fields if f.name != "id"))
     summaries = Summary.objects.order_by("indicator", "year", "quarter", "group").values_list(
         *(f.attname for f in Summary._meta.fields if f.name != "id")
     )

@@ -36,7 +36,6 @@ from councils.models import Area
 from indicators import validation
 from indicators.catalogue import Counts, read_csv, sync
 from indicators.models import (
-    ILLUSTRATIVE,
     TOTAL,
     Availability,
     Collection,
@@ -181,7 +180,7 @@ def load_demo_values(path: Path = DEMO_VALUES_CSV) -> Counts:
             "disaggregation": TOTAL,
         }
         # Entered demo values, not published ones: no import run.
-        values = {**fields, "note": ILLUSTRATIVE, "import_run_id": None}
+        values = {**fields, "note": row["note"], "import_run_id": None}
         sync(Value, lookup, values, counts)
     counts.deleted = refused_years().delete()[0]
     return counts
