@@ -10,7 +10,9 @@ pages are cached under a key that includes it, so every server process sees new 
 next request without sharing memory.
 """
 
-from django.db import models
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -33,8 +35,30 @@ class DataVersion(models.Model):
 
 
 def current_version() -> tuple[int, "timezone.datetime"]:
+    """(version, when it changed), read from the database."""
     row = DataVersion.objects.filter(pk=1).values_list("version", "changed_at").first()
     return row or (0, None)
+
+
+# The version as the shared cache holds it, for a few seconds at most.
+VERSION_KEY = "data-version"
+VERSION_SECONDS = 5
+
+
+def shared_version() -> tuple[int, "timezone.datetime"]:
+    """The data version without a query where every server process shares one cache (Redis,
+    `CACHE_URL`): a warm page then touches no database at all. A change deletes the cached
+    copy when it is made and again when it commits (`bump_version`), and the copy lasts
+    VERSION_SECONDS at most, so a reader that read the old version just as a change committed
+    serves it for at most that long. With a cache of its own per process (no CACHE_URL), one
+    process could not retire another's copy, so the database is read every time."""
+    if not settings.CACHE_URL:
+        return current_version()
+    found = cache.get(VERSION_KEY)
+    if found is None:
+        found = current_version()
+        cache.set(VERSION_KEY, found, VERSION_SECONDS)
+    return found
 
 
 def bump_version() -> None:
@@ -45,6 +69,8 @@ def bump_version() -> None:
     )
     if not updated:
         DataVersion.objects.get_or_create(pk=1)
+    cache.delete(VERSION_KEY)
+    transaction.on_commit(lambda: cache.delete(VERSION_KEY))
 
 
 class Standing(models.Model):

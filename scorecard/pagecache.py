@@ -1,8 +1,9 @@
 """Whole public pages, cached under the data version.
 
 A page's HTML only changes when the data changes, so an anonymous GET of a page is served
-from the cache under the key (data version, path and query string): one query for the
-version and one cache read. Every change bumps the version inside its transaction
+from the cache under the key (data version, path and query string): one cache read for the
+version (one query where the cache is not shared: `models.shared_version`) and one for the
+page. Every change bumps the version inside its transaction
 (`scorecard.freshness`), which retires every key at once, in every server process that shares
 the cache (Redis in production; see CACHE_URL).
 
@@ -21,7 +22,7 @@ from urllib.parse import urlencode
 from django.core.cache import cache
 from django.http import HttpResponse
 
-from scorecard.models import current_version
+from scorecard.models import shared_version
 
 CACHE_SECONDS = 24 * 3600
 
@@ -47,7 +48,7 @@ _version_read = contextvars.ContextVar("version_read", default=None)
 def version() -> tuple[int, "datetime.datetime | None"]:
     """(data version, when it changed): as read for the page being built, else from the
     database."""
-    return _version_read.get() or current_version()
+    return _version_read.get() or shared_version()
 
 
 def cached_page(view):
@@ -58,7 +59,7 @@ def cached_page(view):
     def wrapped(request, *args, **kwargs):
         if request.method != "GET" or request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        read = current_version()
+        read = shared_version()
         query = [(name, value) for name, values in request.GET.lists() for value in values]
         key = page_key(token(read), request.path, query)
         found = cache.get(key)

@@ -5,7 +5,9 @@ the stored results, in test_freshness.py.)"""
 import pytest
 from django.core.cache import cache
 
+from indicators.models import Value
 from scorecard import pagecache
+from scorecard.models import VERSION_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +55,36 @@ def test_the_health_check_answers_without_the_database(client, django_assert_num
         response = client.get("/healthz/")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_with_a_shared_cache_a_warm_page_touches_no_database(
+    client, settings, django_assert_num_queries
+):
+    settings.CACHE_URL = "redis://shared"  # only read to decide whether the cache is shared
+    client.get(BIRMINGHAM)
+    with django_assert_num_queries(0):
+        assert client.get(BIRMINGHAM).status_code == 200
+
+
+def test_a_change_retires_the_shared_version_at_once(client, settings):
+    settings.CACHE_URL = "redis://shared"
+    before = client.get(BIRMINGHAM).content.decode()
+    assert cache.get(VERSION_KEY) is not None
+    value = Value.objects.get(
+        area__name="Birmingham", indicator__code="3D(2a)", period__year=2024, period__quarter=None
+    )
+    value.outcome = 12.3
+    value.save()
+    assert cache.get(VERSION_KEY) is None
+    after = client.get(BIRMINGHAM).content.decode()
+    assert "12.3" in after and after != before
+
+
+def test_without_a_shared_cache_the_version_is_read_from_the_database(
+    client, settings, django_assert_num_queries
+):
+    settings.CACHE_URL = ""
+    client.get(BIRMINGHAM)
+    with django_assert_num_queries(1):
+        client.get(BIRMINGHAM)
+    assert cache.get(VERSION_KEY) is None
