@@ -24,8 +24,8 @@ the end), it:
    token, every field of the form posted back), the POST timed to its redirect; then the
    first request to each page from gunicorn, nothing pre-rendered, each checked to show the
    new value; then saves of the 3D(2a) 2019-20 value (which recomputes the later years'
-   directions of travel) and of the region's own complaints measure (WM-COMPLAINTS) for
-   2024-25 and 2023-24, each checked on a page that shows it. The admin shows published
+   directions of travel) and of the region's own complaints measure (WM-COMPLAINTS, entered as
+   its counts) for 2024-25 Q4 and 2023-24, each checked on a page that shows it. The admin shows published
    values read-only, so the 3D(2a) values are detached from their import first: they stand
    for values a lead entered by hand.
 
@@ -101,22 +101,37 @@ ROUNDS = 7
 # The 2024-25 save is followed by the first request to each page; the 2019-20 one recomputes
 # the later years' directions of travel.
 SAVES = [
-    ("3D(2a) 2024-25", "3D(2a)", 2024, lambda r: round(90.1 + 1.1 * r, 1), "{:.1f}", None),
+    (
+        "3D(2a) 2024-25",
+        "3D(2a)",
+        (2024, None),
+        lambda r: {"outcome": f"{90.1 + 1.1 * r:.1f}"},
+        lambda r: f"{90.1 + 1.1 * r:.1f}",
+        None,
+    ),
     (
         "3D(2a) 2019-20",
         "3D(2a)",
-        2019,
-        lambda r: round(80.1 + 1.1 * r, 1),
-        "{:.1f}",
+        (2019, None),
+        lambda r: {"outcome": f"{80.1 + 1.1 * r:.1f}"},
+        lambda r: f"{80.1 + 1.1 * r:.1f}",
         f"{SCORECARD}?period=2019-20",
     ),
-    ("WM-COMPLAINTS 2024-25", "WM-COMPLAINTS", 2024, lambda r: 71 + r, "{}%", SCORECARD),
+    # The region's percentages are entered as their counts: the outcome is worked out.
+    (
+        "WM-COMPLAINTS 2024-25 Q4",
+        "WM-COMPLAINTS",
+        (2024, 4),
+        lambda r: {"numerator": str(71 + r), "denominator": "100"},
+        lambda r: f"{71 + r}%",
+        f"{SCORECARD}?period=2024-25%20Q4",
+    ),
     (
         "WM-COMPLAINTS 2023-24",
         "WM-COMPLAINTS",
-        2023,
-        lambda r: 81 + r,
-        "{}%",
+        (2023, None),
+        lambda r: {"numerator": str(81 + r), "denominator": "100"},
+        lambda r: f"{81 + r}%",
         f"{SCORECARD}?period=2023-24",
     ),
 ]
@@ -289,10 +304,10 @@ def _value_ids() -> dict[str, int]:
             area__slug="birmingham",
             indicator__code=code,
             period__year=year,
-            period__quarter=None,
+            period__quarter=quarter,
             disaggregation=TOTAL,
         ).pk
-        for label, code, year, *_ in SAVES
+        for label, code, (year, quarter), *_ in SAVES
     }
     detach = [ids[label] for label, code, *_ in SAVES if code == DETACHED]
     Value.objects.filter(pk__in=detach).update(import_run=None)
@@ -516,17 +531,15 @@ def _count(body: str, shown: str) -> int:
     return body.count(shown)
 
 
-def _save(editor: Browser, pk: int, outcome: float) -> tuple[float, float, tuple]:
-    """The regional lead opens the change form (not timed) and saves a new outcome: the
-    POST's time to its redirect, the time of the page it redirects to, and the POST's server
-    CPU and wait (`Meter`)."""
+def _save(editor: Browser, pk: int, changes: dict[str, str]) -> tuple[float, float, tuple]:
+    """The regional lead opens the change form (not timed) and saves new figures (an outcome,
+    or a percentage's counts): the POST's time to its redirect, the time of the page it
+    redirects to, and the POST's server CPU and wait (`Meter`)."""
     url = f"/admin/indicators/value/{pk}/change/"
     _, status, _, page = editor.get(url)
     if status != 200:
         raise SystemExit(f"the change form of value {pk} answered {status}")
-    fields = [
-        (n, str(outcome) if n == "outcome" else v) for n, v in form_fields(page, "value_form")
-    ]
+    fields = [(n, changes.get(n, v)) for n, v in form_fields(page, "value_form")]
     elapsed, status, headers, body = editor.request("POST", url, [*fields, ("_save", "Save")])
     server = editor.server
     if status != 302:
@@ -561,10 +574,9 @@ def _changes(port: int, values: dict[str, int], meter: Meter) -> dict:
     england_bytes = []
     print(f"{ROUNDS} rounds of saves and first requests", flush=True)
     for round_ in range(ROUNDS):
-        for label, _code, _year, value_in, printed, page in SAVES:
-            new = value_in(round_)
-            shown = printed.format(new)
-            elapsed, after, used = _save(editor, values[label], new)
+        for label, _code, _period, changes, printed, page in SAVES:
+            shown = printed(round_)
+            elapsed, after, used = _save(editor, values[label], changes(round_))
             saves[label].append(elapsed)
             server[label].append(used)
             followed[label].append(after)

@@ -14,8 +14,8 @@ generated values:
 
 - national: the 153 councils current in 2024-25 × every ASCOF measure of the catalogue (34)
   × 10 years (2015-16 to 2024-25); and 14 West Midlands councils × 40 local measures (new
-  Indicator rows, source local, quarterly) × 20 quarters (2020-21 Q1 to 2024-25 Q4). Pages
-  show annual totals only: the quarterly values are stored and not yet shown.
+  Indicator rows, source local, collected in the quarter from 2020-21 Q1) × 20 quarters
+  (2020-21 Q1 to 2024-25 Q4): their years are derived from the quarters.
 - stress: 153 councils × 100 measures × 40 periods = 612,000 values. The measures are the
   34 catalogue measures, with the same annual values as the national set, and 66 more ASCOF
   measures published only before 2015-16 (so no page for 2015-16 to 2024-25 shows them); the
@@ -349,11 +349,12 @@ def generate(scale: str) -> list[tuple[str, int]]:
         raise SystemExit(f"expected {COUNCILS} councils and {WEST_MIDLANDS} in the group")
     with freshness.batch():
         ascof = list(Indicator.objects.filter(source=Source.ASCOF).order_by("code"))
-        local = [_local_measure(n) for n in range(1, LOCAL_MEASURES + 1)]
         years = [Period.objects.get_or_create(year=y, quarter=None)[0].pk for y in YEARS]
         quarters = {
             (y, q): Period.objects.get_or_create(year=y, quarter=q)[0].pk for y, q in QUARTERS
         }
+        first = Period.objects.get(pk=quarters[LOCAL_QUARTERS[0]])
+        local = [_local_measure(n, first) for n in range(1, LOCAL_MEASURES + 1)]
         extra = []
         if scale == "stress":
             for n in range(1, STRESS_MEASURES - len(ascof) + 1):
@@ -402,7 +403,7 @@ def generate(scale: str) -> list[tuple[str, int]]:
     return [(label, count) for label, count in blocks]
 
 
-def _local_measure(n: int):
+def _local_measure(n: int, first_quarter):
     from indicators.models import Indicator, Source
 
     count = n % 4 == 0
@@ -418,6 +419,9 @@ def _local_measure(n: int):
         kind="count" if count else "percentage",
         multiplier=1 if count else 100,
         source=Source.LOCAL,
+        # Counts are summed over a year's quarters, percentages Σnumerator / Σdenominator.
+        quarterly_basis="in_quarter",
+        quarterly_from=first_quarter,
         scorecard_area=areas[n % len(areas)],
         position=200 + n,
     )
