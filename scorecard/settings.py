@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_filters",
     "councils",
     "indicators",
+    "returns",
     "scorecard",
 ]
 
