@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from scorecard import views
 
@@ -12,5 +12,6 @@ urlpatterns = [
     path("compare/", views.compare, name="compare"),
     path("about/", views.about, name="about"),
     path("healthz/", views.health, name="health"),
+    path("returns/", include("returns.urls")),
     path("admin/", admin.site.urls),
 ]
