@@ -5,9 +5,11 @@ SQLite file db.sqlite3 beside manage.py; set DATABASE_URL to use PostgreSQL.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,6 +21,25 @@ def env_bool(name: str, default: bool = False) -> bool:
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
+
+SCORECARD_ENVIRONMENTS = ("development", "production")
+
+
+def scorecard_env(value: str | None) -> str:
+    """The application's mode from SCORECARD_ENV: `development` when unset or blank, else one
+    of SCORECARD_ENVIRONMENTS; anything else stops start-up."""
+    mode = (value or "").strip() or "development"
+    if mode not in SCORECARD_ENVIRONMENTS:
+        raise ImproperlyConfigured(
+            f"SCORECARD_ENV is {value!r}: set it to 'production' for a shared deployment, or to "
+            "'development' (the default when it is not set)"
+        )
+    return mode
+
+
+# The explicit production mode: a shared deployment, whatever DEBUG says (`make demo` runs with
+# DEBUG off too). The demo loader refuses to create its known-password users in it.
+SCORECARD_ENV = scorecard_env(os.environ.get("SCORECARD_ENV"))
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-development-key")
@@ -37,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
+    "axes",  # login throttling
     "councils",
     "indicators",
     "returns",
@@ -52,6 +74,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
+]
+
+# Axes first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "scorecard.urls"
@@ -121,6 +150,35 @@ CACHES = {
 }
 
 LOGIN_URL = "admin:login"
+
+# Login throttling (django-axes): this many failed logins for one user name from one IP address
+# lock that pair out for LOGIN_LOCKOUT_MINUTES; a lockout ends by itself, a successful login
+# clears the count. Every login form goes through it (the admin's and any other).
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+if AXES_FAILURE_LIMIT < 1 or LOGIN_LOCKOUT_MINUTES < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_MINUTES must be 1 or more")
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+
+# Sessions end SESSION_COOKIE_AGE seconds after login (8 hours by default), and when the browser
+# closes unless SESSION_EXPIRE_AT_BROWSER_CLOSE is off.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+if SESSION_COOKIE_AGE < 60:
+    raise ImproperlyConfigured("SESSION_COOKIE_AGE must be 60 seconds or more")
+
+# E-mail (password reset links): printed on the console unless EMAIL_BACKEND says otherwise,
+# e.g. django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST and the rest.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "scorecard@localhost")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 
 # The published data this deployment ships, for the footer and every export.
