@@ -17,9 +17,14 @@ edited in the admin) is deleted.
 The period being collected (`Collection`) is set to 2025-26 Q3, the quarter after the demo's
 latest.
 
-The demo user is `demo` with the password in the DEMO_PASSWORD environment variable, or
-`scorecard-demo` when it is not set. It may view everything, add or change values, and change
-the period being collected.
+The demo has one login per role (`returns.models.Role`), each with the password in the
+DEMO_PASSWORD environment variable, or `scorecard-demo` when it is not set:
+- `demo`, the regional lead: staff who may view everything, add or change values, and change
+  the period being collected;
+- `walsall-lead`, Walsall's council lead: staff who may view values;
+- `viewer`, a viewer: not staff, no permissions.
+Known-password users have no place in a shared deployment: in production mode
+(`SCORECARD_ENV=production`) the command refuses to run and changes nothing.
 """
 
 import os
@@ -45,10 +50,14 @@ from indicators.models import (
     Source,
     Value,
 )
+from returns.models import Membership, Role
 from scorecard import freshness
 
 DEMO_VALUES_CSV = Path(settings.BASE_DIR) / "data" / "demo" / "local_values.csv"
 DEMO_USERNAME = "demo"
+COUNCIL_LEAD_USERNAME = "walsall-lead"
+VIEWER_USERNAME = "viewer"
+WALSALL = "411"  # the council lead's council, by CASSR code
 DEFAULT_DEMO_PASSWORD = "scorecard-demo"
 DEMO_COLLECTING = "2025-26 Q3"
 
@@ -210,51 +219,108 @@ def set_collection() -> str:
     return f"{period} (set)"
 
 
-def ensure_demo_user(password: str) -> str:
-    """Create the demo staff user, or reset its password and permissions; say what changed."""
-    user, created = get_user_model().objects.get_or_create(
-        username=DEMO_USERNAME, defaults={"is_staff": True}
-    )
-    changes = ["created"] if created else []
-    if not user.is_staff or not user.check_password(password):
-        user.is_staff = True
-        user.set_password(password)
-        user.save()
-        changes.append("password set")
-    permissions = Permission.objects.filter(
+def regional_lead_permissions():
+    return Permission.objects.filter(
         Q(content_type__app_label__in=["councils", "indicators"], codename__startswith="view_")
         | Q(
             content_type__app_label="indicators",
             codename__in=["add_value", "change_value", "change_collection"],
         )
     )
-    missing = set(permissions) - set(user.user_permissions.all())
-    if missing:
-        user.user_permissions.add(*missing)
-        changes.append("permissions granted")
+
+
+def council_lead_permissions():
+    return Permission.objects.filter(content_type__app_label="indicators", codename="view_value")
+
+
+def ensure_demo_user(
+    username: str,
+    password: str,
+    role: str,
+    *,
+    staff: bool,
+    permissions=None,
+    councils=(),
+) -> str:
+    """Create a demo user with its role and councils, or reset its password, staff flag,
+    permissions, role and councils; say what changed. Permissions are added, never taken
+    away."""
+    user, created = get_user_model().objects.get_or_create(
+        username=username,
+        defaults={"is_staff": staff, "email": f"{username}@example.com"},
+    )
+    changes = ["created"] if created else []
+    if user.is_staff != staff or not user.check_password(password):
+        user.is_staff = staff
+        user.set_password(password)
+        user.save()
+        changes.append("password set")
+    if permissions is not None:
+        missing = set(permissions) - set(user.user_permissions.all())
+        if missing:
+            user.user_permissions.add(*missing)
+            changes.append("permissions granted")
+    membership, made = Membership.objects.get_or_create(user=user, defaults={"role": role})
+    if made or membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+        changes.append("role set")
+    if set(membership.councils.all()) != set(councils):
+        membership.councils.set(councils)
+        changes.append("councils set")
     return ", ".join(changes) or "unchanged"
+
+
+def ensure_demo_users(password: str) -> list[tuple[str, str, str]]:
+    """The demo's login for each role: (role label, user name, what changed)."""
+    try:
+        walsall = Area.objects.councils().get(code=WALSALL)
+    except Area.DoesNotExist:
+        raise CommandError("Walsall is not loaded; run load_reference first") from None
+    users = [
+        (Role.REGIONAL_LEAD, DEMO_USERNAME, True, regional_lead_permissions(), ()),
+        (Role.COUNCIL_LEAD, COUNCIL_LEAD_USERNAME, True, council_lead_permissions(), [walsall]),
+        (Role.VIEWER, VIEWER_USERNAME, False, None, ()),
+    ]
+    return [
+        (
+            role.label.lower(),
+            username,
+            ensure_demo_user(
+                username, password, role, staff=staff, permissions=perms, councils=councils
+            ),
+        )
+        for role, username, staff, perms, councils in users
+    ]
 
 
 class Command(BaseCommand):
     help = (
         "Load demo values of the local indicators for the 14 West Midlands councils (yearly, "
         f"and by quarter for the quarterly ones), set the period being collected to "
-        f"{DEMO_COLLECTING} and create the admin user '{DEMO_USERNAME}' (password: "
-        f"DEMO_PASSWORD, default '{DEFAULT_DEMO_PASSWORD}'). Run load_reference first. Safe to "
-        "run again."
+        f"{DEMO_COLLECTING} and create a login per role: '{DEMO_USERNAME}' (regional lead), "
+        f"'{COUNCIL_LEAD_USERNAME}' (Walsall's council lead) and '{VIEWER_USERNAME}' (password: "
+        f"DEMO_PASSWORD, default '{DEFAULT_DEMO_PASSWORD}'). Run load_reference first. Refused "
+        "when SCORECARD_ENV is production. Safe to run again."
     )
 
     def handle(self, *args, **options):
+        if settings.SCORECARD_ENV == "production":
+            raise CommandError(
+                "SCORECARD_ENV is production: the demo's known-password users are not created "
+                "in a production deployment (nothing was changed)"
+            )
         from_env = os.environ.get("DEMO_PASSWORD")
         password = from_env or DEFAULT_DEMO_PASSWORD
         with freshness.batch():
             counts = load_demo_values()
             collection = set_collection()
-            user_status = ensure_demo_user(password)
+            users = ensure_demo_users(password)
         self.stdout.write(f"demo values: {counts}")
         self.stdout.write(f"period being collected: {collection}")
-        self.stdout.write(f"demo user: {user_status}")
-        shown = "the password in DEMO_PASSWORD" if from_env else f"password '{password}'"
-        self.stdout.write(
-            self.style.SUCCESS(f"Log in at /admin/ as '{DEMO_USERNAME}' with {shown}.")
-        )
+        for role, username, status in users:
+            self.stdout.write(f"demo user {username} ({role}): {status}")
+        shown = "the password in DEMO_PASSWORD" if from_env else password
+        self.stdout.write(self.style.SUCCESS("Demo logins (admin at /admin/):"))
+        for role, username, _ in users:
+            self.stdout.write(self.style.SUCCESS(f"{role}: {username} / {shown}"))
