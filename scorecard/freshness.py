@@ -34,6 +34,10 @@ What a change invalidates, and so what is recomputed:
   recomputed together), and the unit (i, y), whose values are derived from y's quarters
   (Q4's, or the four together: `scorecard.data.derived_year`) with the directions of i in
   later years, as for an annual total.
+- **A return** (`returns.workflow`): publishing one writes its entries into `Value` (the
+  council's totals for its period) inside one batch, so each follows the rules above;
+  returning and reopening one, and saving or submitting a draft, change no `Value` (drafts
+  are not statistics) and so nothing stored.
 - **A quarterly value of a measure collected yearly, or a breakdown other than the
   total**: nothing stored (validation keeps the first out; the `benchmark` command works
   other breakdowns out on request).
