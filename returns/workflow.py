@@ -371,12 +371,12 @@ def save_draft(
         raise WorkflowError(f"Nothing was saved: {late[0].message}.")
     due = {indicator.pk: indicator for indicator in due_measures(council, period)}
 
+    entries = {int(key): given for key, given in entries.items()}
     checked, errors = {}, {}
-    for key, given in entries.items():
-        pk = int(key)
+    for pk, given in entries.items():
         indicator = due.get(pk)
         if indicator is None:
-            errors[pk] = [(None, f"measure {key} is not one of the measures due for {period}")]
+            errors[pk] = [(None, f"measure {pk} is not one of the measures due for {period}")]
             continue
         if all(_blank(v) for v in given.values()):
             checked[pk] = None  # skipped unless it has an entry (then checked below)
