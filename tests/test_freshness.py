@@ -40,11 +40,12 @@ def assert_store_equals_a_rebuild():
     assert incremental[0] == rebuilt[0]
 
 
-def council_values(rng, n=1, **lookup):
+def council_values(rng, n=1, *, quarters=False, **lookup):
+    """`n` councils' totals picked by the seeded generator: of years, or of quarters."""
     queryset = Value.objects.filter(
-        area__kind="council", period__quarter__isnull=True, disaggregation="Total", **lookup
+        area__kind="council", period__quarter__isnull=not quarters, disaggregation="Total", **lookup
     )
-    pks = list(queryset.values_list("pk", flat=True))
+    pks = sorted(queryset.values_list("pk", flat=True))
     return Value.objects.filter(pk__in=rng.sample(pks, n))
 
 
@@ -177,16 +178,8 @@ def _import_new_then_revised_figures(rng, tmp_path, **context):
         assert "Imported" in out.getvalue()
 
 
-def _quarter_values(rng, n=1, **lookup):
-    queryset = Value.objects.filter(
-        area__kind="council", period__quarter__isnull=False, disaggregation="Total", **lookup
-    )
-    pks = sorted(queryset.values_list("pk", flat=True))
-    return Value.objects.filter(pk__in=rng.sample(pks, n))
-
-
 def _change_a_quarter(rng, **context):
-    value = _quarter_values(rng, outcome__isnull=False)[0]
+    value = council_values(rng, quarters=True, outcome__isnull=False)[0]
     value.outcome = round(value.outcome * rng.uniform(0.5, 1.5), 1)
     if value.denominator:
         value.numerator = min(value.denominator, value.numerator + 1)
@@ -194,7 +187,7 @@ def _change_a_quarter(rng, **context):
 
 
 def _delete_a_fourth_quarter(rng, **context):
-    _quarter_values(rng, period__quarter=4)[0].delete()
+    council_values(rng, quarters=True, period__quarter=4)[0].delete()
 
 
 def _change_a_quarterly_basis(rng, **context):
