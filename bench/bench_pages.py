@@ -25,9 +25,9 @@ the end), it:
    first request to each page from gunicorn, nothing pre-rendered, each checked to show the
    new value; then saves of the 3D(2a) 2019-20 value (which recomputes the later years'
    directions of travel) and of the region's own complaints measure (WM-COMPLAINTS, entered as
-   its counts) for 2024-25 Q4 and 2023-24, each checked on a page that shows it. The admin shows published
-   values read-only, so the 3D(2a) values are detached from their import first: they stand
-   for values a lead entered by hand.
+   its counts) for 2024-25 Q4 and 2023-24, each checked on a page that shows it. The admin
+   shows published values read-only, so the 3D(2a) values are detached from their import
+   first: they stand for values a lead entered by hand.
 
 Times are measured by this process as a browser would see them: from sending the request to
 the last byte of the response, on the loopback interface. For each save and first request it
