@@ -46,6 +46,7 @@ demo-data: $(INSTALLED)
 	$(MANAGE) load_reference
 	$(MANAGE) import_ascof $(ASCOF_FILES)
 	$(MANAGE) load_demo
+	$(MANAGE) load_demo_returns
 
 demo: demo-data serve
 

@@ -50,6 +50,10 @@ class State(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+# A return in these states is handed in: it is never overdue.
+HANDED_IN = (State.SUBMITTED, State.PUBLISHED)
+
+
 class Return(models.Model):
     council = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="returns")
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="returns")

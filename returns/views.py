@@ -19,15 +19,15 @@ from councils.models import Area, ComparatorGroup
 from indicators import clock
 from indicators.models import TOTAL, Period, Value, due_date, period_being_collected
 from indicators.periods import format_period, parse_period, period_end
+from returns import workflow
 from returns.forms import EntryForm, TransitionForm
-from returns.models import Action, Return, Role, State
+from returns.models import HANDED_IN, Action, Return, Role, State
 from scorecard.exports import csv_response
 
 # "Not started" is a return with no row.
 NOT_STARTED = "not_started"
 STATE_ORDER = [State.PUBLISHED, State.SUBMITTED, State.RETURNED, State.DRAFT, NOT_STARTED]
 STATE_WORDS = {**{s.value: s.label for s in State}, NOT_STARTED: "Not started"}
-DONE = {State.SUBMITTED, State.PUBLISHED}
 
 
 def _long_date(day) -> str:
@@ -66,8 +66,6 @@ def _tracker_periods(collecting) -> list[tuple[int, int | None]]:
 
 def _tracker_councils(user, role):
     """A council lead's councils; every council of the default group for the others."""
-    from returns import workflow
-
     if role == Role.COUNCIL_LEAD:
         return list(workflow.councils_for(user).order_by("name"))
     group = ComparatorGroup.objects.filter(is_default=True).first()
@@ -77,8 +75,6 @@ def _tracker_councils(user, role):
 @never_cache
 @login_required
 def tracker(request):
-    from returns import workflow
-
     role = workflow.role_of(request.user)
     if role is None:
         raise Http404("You have no role in the region's returns.")
@@ -126,7 +122,7 @@ def tracker(request):
                 revision=ret.revision if ret else 0,
                 updated_by=ret.updated_by.get_username() if ret and ret.updated_by else "",
                 updated_at=ret.updated_at if ret else None,
-                overdue=passed and state not in DONE,
+                overdue=passed and state not in HANDED_IN,
                 url=reverse("returns:return", args=[council.slug, label]) if may_open else "",
             )
         )
@@ -231,8 +227,6 @@ def _workflow_errors(exc) -> dict:
 @never_cache
 @login_required
 def return_screen(request, slug, period):
-    from returns import workflow
-
     council = Area.objects.councils().filter(slug=slug).first()
     try:
         year, quarter = parse_period(period)
@@ -251,16 +245,14 @@ def return_screen(request, slug, period):
         if period_row
         else None
     )
-    may = {action: workflow.may(request.user, ACTIONS[action], council) for action in ACTIONS}
-    state = ret.state if ret else None
-    editable = (may["save"] or may["submit"]) and state in (None, State.DRAFT, State.RETURNED)
-    allowed = {
-        "save": editable and may["save"],
-        "submit": editable and may["submit"],
-        "return": state == State.SUBMITTED and may["return"],
-        "publish": state == State.SUBMITTED and may["publish"],
-        "reopen": state == State.PUBLISHED and may["reopen"],
-    }
+    state = ret.state if ret else workflow.NOT_STARTED
+    now = workflow.allowed(request.user, council, state)
+    editable = Action.SAVED in now
+    # Submitting from the screen saves the draft first, so it is open wherever a save is.
+    allowed = {name: action in now for name, action in ACTIONS.items()}
+    allowed["submit"] = editable and Action.SUBMITTED in workflow.allowed(
+        request.user, council, State.DRAFT
+    )
     measures = workflow.due_measures(council, period_row or Period(year=year, quarter=quarter))
     entries = {e.indicator_id: e for e in ret.entries.all()} if ret else {}
     errors, version = [], ret.version if ret else 0
@@ -328,7 +320,7 @@ def return_screen(request, slug, period):
             "errors": errors + summary,
             "events": ret.events.select_related("by") if ret else [],
             "due": _long_date(due),
-            "overdue": due is not None and clock.today() > due and state not in DONE,
+            "overdue": due is not None and clock.today() > due and state not in HANDED_IN,
             "done": DONE_WORDS.get(request.GET.get("done", "")),
         },
     )
@@ -344,8 +336,6 @@ def _state_words(ret) -> str:
 def _act(request, action, council, label, ret, forms, transition, errors) -> bool:
     """Do what the button asks through the workflow; True when done. Nothing is saved when
     anything is refused."""
-    from returns import workflow
-
     user = request.user
     try:
         if action in ("save", "submit"):

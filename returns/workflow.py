@@ -169,6 +169,19 @@ def may(user, action, council) -> bool:
     return councils_for(user).filter(pk=council_id).exists()
 
 
+def allowed(user, council, state: str) -> set[str]:
+    """The actions the user may take now on the council's return in `state` (NOT_STARTED
+    without one), by `TRANSITIONS`."""
+    if not councils_for(user).filter(pk=getattr(council, "pk", council)).exists():
+        return set()
+    role = role_of(user)
+    return {
+        action
+        for action, transition in TRANSITIONS.items()
+        if state in transition.sources and role in transition.roles
+    }
+
+
 def _check_may(user, action, council) -> None:
     if not may(user, action, council):
         role = role_of(user)

@@ -13,9 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from indicators import clock
 from indicators.models import due_date, period_being_collected
 from indicators.periods import format_period, parse_period
-from returns.models import Membership, Return, Role, State
-
-DONE = (State.SUBMITTED, State.PUBLISHED)
+from returns.models import HANDED_IN, Membership, Return, Role
 
 
 class Command(BaseCommand):
@@ -43,7 +41,7 @@ class Command(BaseCommand):
             return
         done = set(
             Return.objects.filter(
-                period__year=period[0], period__quarter=period[1], state__in=DONE
+                period__year=period[0], period__quarter=period[1], state__in=HANDED_IN
             ).values_list("council_id", flat=True)
         )
         leads = (
