@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
 
-from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q
+from django.db.models import BooleanField, Exists, OuterRef, Q
 from django.db.models import Value as Constant
 
 from councils.models import Area, AreaKind, ComparatorGroup
@@ -28,7 +28,9 @@ from indicators.models import (
     IndicatorCode,
     Kind,
     Objective,
+    Period,
     ScorecardArea,
+    SeriesBreak,
     Source,
     Value,
 )
@@ -290,14 +292,54 @@ class IndicatorResult:
 # Queries ---------------------------------------------------------------------------------
 
 
+# The indicator's own fields that pages read, in IndicatorInfo's terms.
+_INDICATOR_COLUMNS = (
+    "id",
+    "code",
+    "slug",
+    "name",
+    "short_name",
+    "unit",
+    "decimals",
+    "polarity",
+    "kind",
+    "multiplier",
+    "is_survey",
+    "source",
+    "domain",
+    "objective",
+    "scorecard_area",
+    "categories",
+    "tolerance",
+    "quarterly_basis",
+    "quarterly_from__year",
+    "quarterly_from__quarter",
+)
+
+
 def indicators(source: str | None = None) -> list[IndicatorInfo]:
-    """Every indicator in scorecard order, with its codes and breaks (3 queries)."""
-    queryset = Indicator.objects.select_related("quarterly_from").prefetch_related(
-        "breaks", Prefetch("codes", queryset=IndicatorCode.objects.order_by("first_year"))
-    )
+    """Every indicator in scorecard order, with its codes and breaks (3 queries, read as plain
+    rows: every page asks for them, and model instances cost several times as much)."""
+    queryset = Indicator.objects.all()
     if source:
         queryset = queryset.filter(source=source)
-    return [_info(indicator) for indicator in queryset]
+    rows = list(queryset.values(*_INDICATOR_COLUMNS))
+    ids = [row["id"] for row in rows]
+    codes = defaultdict(list)
+    for indicator, *code in (
+        IndicatorCode.objects.filter(indicator_id__in=ids)
+        .order_by("first_year")
+        .values_list("indicator_id", "code", "first_year", "last_year")
+    ):
+        codes[indicator].append(tuple(code))
+    breaks = defaultdict(lambda: defaultdict(dict))
+    for indicator, kind, year, reason in (
+        SeriesBreak.objects.filter(indicator_id__in=ids)
+        .order_by()
+        .values_list("indicator_id", "kind", "year", "reason")
+    ):
+        breaks[indicator][kind][year] = reason
+    return [_info(row, codes[row["id"]], breaks[row["id"]]) for row in rows]
 
 
 def shown_in(infos: list[IndicatorInfo], year: int) -> list[IndicatorInfo]:
@@ -345,42 +387,21 @@ _OBJECTIVES = dict(Objective.choices)
 _AREAS = dict(ScorecardArea.choices)
 
 
-def _info(indicator: Indicator) -> IndicatorInfo:
-    by_kind = defaultdict(dict)
-    for item in indicator.breaks.all():
-        by_kind[item.kind][item.year] = item.reason
+def _info(row: dict, codes: list[tuple], breaks: dict[str, dict[int, str]]) -> IndicatorInfo:
+    first_year, first_quarter = row.pop("quarterly_from__year"), row.pop("quarterly_from__quarter")
+    row["short_name"] = row["short_name"] or row["code"]
+    row["categories"] = tuple(row["categories"])
     return IndicatorInfo(
-        id=indicator.pk,
-        code=indicator.code,
-        slug=indicator.slug,
-        name=indicator.name,
-        short_name=indicator.short_name or indicator.code,
-        unit=indicator.unit,
-        decimals=indicator.decimals,
-        polarity=indicator.polarity,
-        kind=indicator.kind,
-        multiplier=indicator.multiplier,
-        is_survey=indicator.is_survey,
-        is_numeric=indicator.is_numeric,
-        source=indicator.source,
-        domain=indicator.domain,
-        domain_label=_DOMAINS.get(indicator.domain, indicator.domain),
-        objective=indicator.objective,
-        objective_label=_OBJECTIVES.get(indicator.objective, indicator.objective),
-        scorecard_area=indicator.scorecard_area,
-        scorecard_area_label=_AREAS.get(indicator.scorecard_area, indicator.scorecard_area),
-        categories=tuple(indicator.categories),
-        tolerance=indicator.tolerance,
-        breaks=by_kind[BreakKind.BREAK],
-        partial=by_kind[BreakKind.PARTIAL_COVERAGE],
-        cautions=by_kind[BreakKind.CAUTION],
-        codes=tuple((c.code, c.first_year, c.last_year) for c in indicator.codes.all()),
-        quarterly_basis=indicator.quarterly_basis,
-        quarterly_from=(
-            (indicator.quarterly_from.year, indicator.quarterly_from.quarter)
-            if indicator.quarterly_from
-            else None
-        ),
+        **row,
+        is_numeric=row["kind"] in NUMERIC_KINDS,
+        domain_label=_DOMAINS.get(row["domain"], row["domain"]),
+        objective_label=_OBJECTIVES.get(row["objective"], row["objective"]),
+        scorecard_area_label=_AREAS.get(row["scorecard_area"], row["scorecard_area"]),
+        breaks=breaks[BreakKind.BREAK],
+        partial=breaks[BreakKind.PARTIAL_COVERAGE],
+        cautions=breaks[BreakKind.CAUTION],
+        codes=tuple(codes),
+        quarterly_from=(first_year, first_quarter) if first_year is not None else None,
     )
 
 
@@ -832,7 +853,9 @@ def _computed(year, infos, disaggregation, council_cells_by_unit) -> dict[int, _
     ids = [info.id for info in infos]
     earlier = defaultdict(lambda: defaultdict(dict))
     for (indicator, y), by_area in cells(
-        annual_values(disaggregation).filter(indicator_id__in=ids, period__year__lte=year)
+        annual_values(disaggregation).filter(
+            indicator_id__in=ids, period__in=_periods(year__lte=year)
+        )
     ).items():
         for area, (_, cell, _) in by_area.items():
             earlier[indicator][area][y] = cell
@@ -888,16 +911,18 @@ def benchmarks(
     shown = wanted | Q(area_id__in=england)
     if quarter is None:
         base = annual_values(disaggregation).filter(indicator_id__in=ids)
-        current = _by_indicator(cells(base.filter(shown, period__year=year)))
+        current = _by_indicator(cells(base.filter(shown, period__in=_periods(year=year))))
+        # Here the year's own index is the better path (measured on SQLite: 12 ms, not 20).
         earlier = base.filter(area_id__in=member_ids, period__year__lt=year)
         history = _by_indicator(cells(earlier)) if with_trend else {}
     else:
         base = quarter_values(disaggregation).filter(indicator_id__in=ids)
         current = _by_indicator(
-            quarter_cells(base.filter(shown, period__year=year, period__quarter=quarter))
+            quarter_cells(base.filter(shown, period__in=_periods(year=year, quarter=quarter)))
         )
-        earlier = base.filter(area_id__in=member_ids).filter(
-            Q(period__year__lt=year) | Q(period__year=year, period__quarter__lt=quarter)
+        earlier = base.filter(
+            area_id__in=member_ids,
+            period__in=_periods(Q(year__lt=year) | Q(year=year, quarter__lt=quarter)),
         )
         history = _by_indicator(quarter_cells(earlier)) if with_trend else {}
     if disaggregation == TOTAL:
@@ -906,7 +931,7 @@ def benchmarks(
         saved = group.pk if group and only_the_group else None
         stored = _stored(year, saved, ids, member_ids, quarter)
     else:
-        everyone = cells(base.filter(period__year=year, area__kind=AreaKind.COUNCIL))
+        everyone = cells(base.filter(period__in=_periods(year=year), area__kind=AreaKind.COUNCIL))
         stored = _computed(year, infos, disaggregation, everyone)
     points = _national_points(year, ids) if with_national_points and quarter is None else {}
     return {
@@ -923,6 +948,12 @@ def benchmarks(
         )
         for info in infos
     }
+
+
+def _periods(*conditions, **lookup):
+    """The periods as a subquery: a value's (indicator, period) index then serves the read,
+    where a filter through the period's year would scan every year of each indicator."""
+    return Period.objects.filter(*conditions, **lookup).values("pk")
 
 
 def _by_indicator(found: dict[tuple, Found]) -> dict[int, dict]:
