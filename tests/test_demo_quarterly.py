@@ -262,7 +262,7 @@ def test_loading_the_reference_and_the_demo_twice_changes_nothing():
     output = load_demo()
     assert f"demo values: 0 created, 0 updated, 0 deleted, {DEMO_ROWS} unchanged" in output
     assert "period being collected: 2025-26 Q3 (unchanged)" in output
-    assert "demo user: unchanged" in output
+    assert "demo user demo (regional lead): unchanged" in output
 
 
 def test_a_collection_moved_elsewhere_is_set_back_to_2025_26_q3():

@@ -258,7 +258,7 @@ def test_without_the_permission_the_collection_page_is_forbidden(entry_client, d
     assert entry_client.get(COLLECTION).status_code == 403
     assert entry_client.get("/admin/indicators/collection/").status_code == 403
     assert entry_client.post(COLLECTION, {"period": "2025-26 Q3"}).status_code == 403
-    viewer = user_with(django_user_model, "viewer", "view_collection")
+    viewer = user_with(django_user_model, "collection-viewer", "view_collection")
     assert viewer.get(COLLECTION).status_code == 200
     assert viewer.post(COLLECTION, {"period": "2025-26 Q3"}).status_code == 403
     assert period_being_collected() == (2024, None)
