@@ -30,14 +30,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-ASCOF = ROOT / "data" / "ascof"
-ASCOF_FILES = [
-    ASCOF / "ascof_timeseries_2015-16_to_2024-25_official.ods",
-    ASCOF / "ascof_outcomes_total_2017-18_to_2023-24.csv.gz",
-    ASCOF / "ascof_2020-21_official_open_data.csv.gz",
-    ASCOF / "ascof_2022-23_regions_num_den.csv",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_pages import ASCOF_FILES, ROOT, _postgres  # noqa: E402  (the same shipped files)
+
 BENCH_DATABASE = "scorecard_bench_returns"
 ROUNDS = 7
 SAVE_MS = PUBLISH_MS = 300.0
@@ -88,13 +83,6 @@ def main() -> int:
     for line in missed:
         print(f"MISSED: {line}")
     return 2 if missed else 0
-
-
-def _postgres(url: str, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(statement)
 
 
 def run(database: str, out: Path) -> int:
