@@ -239,18 +239,7 @@ def run(database: str, out: Path) -> int:
     engine = "PostgreSQL" if database.startswith("postgres") else "SQLite"
     print(f"\n## {engine}: building the demo database", flush=True)
     started = time.perf_counter()
-    for step in (
-        ["collectstatic", "--noinput", "-v0"],
-        ["migrate", "--noinput", "-v0"],
-        ["load_reference"],
-        ["import_ascof", *map(str, ASCOF_FILES)],
-        ["load_demo"],
-    ):
-        done = subprocess.run(
-            [sys.executable, "manage.py", *step], cwd=ROOT, capture_output=True, text=True
-        )
-        if done.returncode:
-            raise SystemExit(f"{step[0]} failed:\n{done.stdout}{done.stderr}")
+    manage(["collectstatic", "--noinput", "-v0"], *DEMO_DATA)
     print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
 
     import django
@@ -292,6 +281,25 @@ def run(database: str, out: Path) -> int:
         server.wait()
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
+
+
+# The steps of `make demo-data`, without the demo returns.
+DEMO_DATA = (
+    ["migrate", "--noinput", "-v0"],
+    ["load_reference"],
+    ["import_ascof", *map(str, ASCOF_FILES)],
+    ["load_demo"],
+)
+
+
+def manage(*steps: list[str]) -> None:
+    """Run each `manage.py` command in its own process, stopping at the first that fails."""
+    for step in steps:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *step], cwd=ROOT, capture_output=True, text=True
+        )
+        if done.returncode:
+            raise SystemExit(f"{step[0]} failed:\n{done.stdout}{done.stderr}")
 
 
 def _value_ids() -> dict[str, int]:

@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_pages import ASCOF_FILES, ROOT, _postgres  # noqa: E402  (the same shipped files)
+from bench_pages import DEMO_DATA, ROOT, _postgres, manage  # noqa: E402  (the same build)
 
 BENCH_DATABASE = "scorecard_bench_returns"
 ROUNDS = 7
@@ -94,17 +94,7 @@ def run(database: str, out: Path) -> int:
         SECRET_KEY="bench-only-not-secret",
         DJANGO_SETTINGS_MODULE="scorecard.settings",
     )
-    for step in (
-        ["migrate", "--noinput", "-v0"],
-        ["load_reference"],
-        ["import_ascof", *map(str, ASCOF_FILES)],
-        ["load_demo"],
-    ):
-        done = subprocess.run(
-            [sys.executable, "manage.py", *step], cwd=ROOT, capture_output=True, text=True
-        )
-        if done.returncode:
-            raise SystemExit(f"{step[0]} failed:\n{done.stdout}{done.stderr}")
+    manage(*DEMO_DATA)
 
     import django
 
