@@ -184,10 +184,6 @@ class Indicator(models.Model):
         return self.kind in NUMERIC_KINDS
 
     @property
-    def is_quarterly(self) -> bool:
-        return bool(self.quarterly_basis)
-
-    @property
     def is_counted(self) -> bool:
         """A percentage of the region's own: entered as its numerator and denominator, its
         outcome worked out from them (`validation.outcome_from_counts`)."""
