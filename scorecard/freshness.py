@@ -28,10 +28,10 @@ What a change invalidates, and so what is recomputed:
 - **England's annual total** (i, y): the unit (i, y): every council's comparison with England.
 - **A region's or council type's total**: nothing stored. Pages read published aggregates
   from the values and compare them with the stored group aggregate when they are shown.
-- **A quarter of a quarterly measure** (indicator i, year y, quarter q): every stored
-  quarter of i (a handful of councils and quarters: each quarter's direction compares with
-  the quarter before or the same quarter a year earlier, by i's basis, so they are
-  recomputed together), and the unit (i, y), whose values are derived from y's quarters
+- **A quarter of a quarterly measure** (indicator i, year y, quarter q): the stored
+  quarters of i from (y, q) to (y + 1, q) (each quarter's direction compares with the
+  quarter before or the same quarter a year earlier, by i's basis, and nothing further back),
+  and the unit (i, y), whose values are derived from y's quarters
   (Q4's, or the four together: `scorecard.data.derived_year`) with the directions of i in
   later years, as for an annual total.
 - **A return** (`returns.workflow`): publishing one writes its entries into `Value` (the
@@ -66,8 +66,11 @@ import contextvars
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import reduce
+from operator import or_
 
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import (
     m2m_changed,
     post_delete,
@@ -149,31 +152,42 @@ def _apply(changes: Changes) -> None:
         rebuild()
         return
     bump_version()
-    units, travels = _from_values(changes.values)
-    for indicator, year in _units_where(indicator_id__in=changes.indicators):
-        units.add((indicator, year))
-    for indicator, year in _units_where(area_id__in=changes.areas):
-        units.add((indicator, year))
-    _refresh(units, travels)
+    units, travels, quarters = _from_values(changes.values)
+    whole = _units_where(indicator_id__in=changes.indicators) | _units_where(
+        area_id__in=changes.areas
+    )
+    units |= whole
+    for indicator in changes.indicators | {indicator for indicator, _ in whole}:
+        quarters.pop(indicator, None)  # every quarter of it
+    _refresh(units, travels, quarters)
     if changes.groups:
         _refresh(_units_where(), set(), only_groups=changes.groups)
 
 
-def _from_values(keys) -> tuple[set, set]:
-    """The units and later directions of travel that changed values invalidate."""
+def _from_values(keys) -> tuple[set, set, dict]:
+    """The units, later directions of travel and quarters ({indicator: {(year, quarter)}})
+    that changed values invalidate."""
     keys = [key for key in keys if key[3] == TOTAL]
+    units, travels, quarters = set(), set(), defaultdict(set)
     if not keys:
-        return set(), set()
-    periods = dict(Period.objects.filter(pk__in={key[1] for key in keys}).values_list("pk", "year"))
+        return units, travels, quarters
+    periods = {
+        pk: (year, quarter)
+        for pk, year, quarter in Period.objects.filter(pk__in={key[1] for key in keys}).values_list(
+            "pk", "year", "quarter"
+        )
+    }
     kinds = dict(Area.objects.filter(pk__in={key[2] for key in keys}).values_list("pk", "kind"))
-    units, travels = set(), set()
     for indicator, period, area, _ in keys:
         if period not in periods or kinds.get(area) not in (AreaKind.COUNCIL, AreaKind.ENGLAND):
             continue
-        units.add((indicator, periods[period]))
+        year, quarter = periods[period]
+        units.add((indicator, year))
+        if quarter:
+            quarters[indicator].add((year, quarter))
         if kinds[area] == AreaKind.COUNCIL:
-            travels.add((indicator, area, periods[period]))
-    return units, travels
+            travels.add((indicator, area, year))
+    return units, travels, quarters
 
 
 def _units_where(**lookup) -> set[tuple[int, int]]:
@@ -208,10 +222,12 @@ def fill_if_empty(**kwargs) -> None:
         rebuild()
 
 
-def _refresh(units, travels, *, only_groups=None) -> None:
+def _refresh(units, travels, quarters=None, *, only_groups=None) -> None:
     """Recompute `units` ((indicator, year)) and the directions of `travels` ((indicator,
-    council, year): that council's later years). With `only_groups`, only those groups' rows
-    of the units."""
+    council, year): that council's later years). A quarterly measure's quarters are
+    recomputed from those `quarters` names for it changed, or all of them if it has no entry.
+    With `only_groups`, only those groups' rows of the units."""
+    quarters = quarters or {}
     by_indicator = defaultdict(lambda: (set(), set()))
     for indicator, year in units:
         by_indicator[indicator][0].add(year)
@@ -225,12 +241,19 @@ def _refresh(units, travels, *, only_groups=None) -> None:
         groups = {g: members for g, members in groups.items() if g in only_groups}
     for indicator, (years, moves) in by_indicator.items():
         if indicator in infos:
-            _refresh_indicator(infos[indicator], years, moves, groups, only_groups is not None)
+            _refresh_indicator(
+                infos[indicator],
+                years,
+                moves,
+                groups,
+                only_groups is not None,
+                quarters.get(indicator),
+            )
 
 
-def _refresh_indicator(info, years, moves, groups, groups_only) -> None:
+def _refresh_indicator(info, years, moves, groups, groups_only, quarters=None) -> None:
     if info.quarterly_basis:
-        _refresh_quarters(info, groups, groups_only)
+        _refresh_quarters(info, groups, groups_only, quarters)
     # Every year of the indicator: directions look back, and later years' look back here.
     found = data.cells(data.annual_values().filter(indicator_id=info.id))
     earlier = defaultdict(dict)  # council -> year -> cell
@@ -256,10 +279,16 @@ def _refresh_indicator(info, years, moves, groups, groups_only) -> None:
         _refresh_travels(info, years, moves, earlier)
 
 
-def _refresh_quarters(info, groups, groups_only) -> None:
-    """Every quarter of a quarterly measure: a handful of councils and quarters, recomputed
-    together whenever one of its values changes, since each quarter's direction looks back a
-    quarter or a year (`stats.quarterly_comparisons`)."""
+def _refresh_quarters(info, groups, groups_only, changed=None) -> None:
+    """The quarters of a quarterly measure that a change to the `changed` quarters ((year,
+    quarter); None: every quarter) reaches: each changed quarter and the quarters up to the
+    same quarter a year later, since a quarter's direction looks back one quarter or one year
+    and no further (`stats.quarterly_comparisons`)."""
+    reached = None
+    if changed is not None:
+        reached = reduce(
+            or_, (Q(year=y, quarter__gte=q) | Q(year=y + 1, quarter__lte=q) for y, q in changed)
+        )
     found = data.quarter_cells(data.quarter_values().filter(indicator_id=info.id))
     earlier = defaultdict(dict)  # council -> (year, quarter) -> cell
     for (_, year, quarter), by_area in found.items():
@@ -268,21 +297,25 @@ def _refresh_quarters(info, groups, groups_only) -> None:
                 earlier[area][(year, quarter)] = cell
     standings, summaries = [], []
     for (_, year, quarter), by_area in sorted(found.items()):
+        if changed is not None and not any(
+            (y, q) <= (year, quarter) <= (y + 1, q) for y, q in changed
+        ):
+            continue
         unit = data.compute_unit(info, year, by_area, earlier, groups, quarter)
         standings += _standings(info.id, (year, quarter), unit, groups_only)
         summaries += _summaries(info.id, (year, quarter), unit, groups_only)
-    _replace(
-        {"indicator_id": info.id, "quarter__gt": YEAR}, groups, groups_only, standings, summaries
-    )
+    stale = {"indicator_id": info.id, "quarter__gt": YEAR}
+    _replace(stale, groups, groups_only, standings, summaries, reached)
 
 
-def _replace(stale, groups, groups_only, standings, summaries) -> None:
-    """Delete the stored rows `stale` picks (only the groups' with `groups_only`) and store the
-    new ones."""
+def _replace(stale, groups, groups_only, standings, summaries, where=None) -> None:
+    """Delete the stored rows `stale` (and `where`, a Q) picks (only the groups' with
+    `groups_only`) and store the new ones."""
     if groups_only:
         stale["group_id__in"] = list(groups)
-    Standing.objects.filter(**stale).delete()
-    Summary.objects.filter(**stale).delete()
+    where = where or Q()
+    Standing.objects.filter(where, **stale).delete()
+    Summary.objects.filter(where, **stale).delete()
     Standing.objects.bulk_create(standings, batch_size=2000)
     Summary.objects.bulk_create(summaries, batch_size=2000)
 
