@@ -32,9 +32,11 @@ before any of them is refused (`StaleVersion`).
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.forms.utils import ErrorDict
+from django.urls import reverse
 
 from councils.models import Area, ComparatorGroup
 from indicators import validation
@@ -516,6 +518,12 @@ def submit(user, return_: Return, reason: str = "") -> Return:
     return return_
 
 
+def link(council, period_label: str) -> str:
+    """The address of the council's return screen for the period, as an e-mail gives it
+    (`SITE_URL`)."""
+    return settings.SITE_URL + reverse("returns:return", args=[council.slug, period_label])
+
+
 def lead_addresses(council) -> list[str]:
     """The e-mail addresses of the council's leads."""
     return sorted(
@@ -543,7 +551,7 @@ def return_to_lead(user, return_: Return, reason: str) -> Return:
             send_mail(
                 f"{label} has been returned to you",
                 f"{label} has been returned to you by {user} for this reason:\n\n{reason}\n\n"
-                "Change it and submit it again.",
+                f"Change it and submit it again: {link(return_.council, return_.period.label)}",
                 None,
                 addresses,
             )
@@ -612,6 +620,7 @@ __all__ = [
     "councils_for",
     "due_measures",
     "lead_addresses",
+    "link",
     "may",
     "missing_measures",
     "publish",

@@ -226,8 +226,9 @@ def test_tracker_query_count(client, users, collecting, django_assert_num_querie
 
 
 def test_remind_overdue_emails_leads_of_overdue_returns(
-    users, collecting, freeze, mailoutbox, capsys
+    users, collecting, freeze, mailoutbox, capsys, settings
 ):
+    settings.SITE_URL = "https://scorecard.example.org"
     freeze(datetime.date(2026, 2, 2))
     Membership.objects.exclude(user__username__startswith="t-").delete()
     _user("dudley-lead", Role.COUNCIL_LEAD, "dudley")
@@ -246,7 +247,9 @@ def test_remind_overdue_emails_leads_of_overdue_returns(
     assert "E-mailed t-walsall-lead <t-walsall-lead@example.org>: Walsall" in out
     assert "t-dudley-lead" not in out and "t-no-email" not in out
     assert "2025-26 Q3" in mailoutbox[0].subject
-    assert "30 January 2026" in mailoutbox[0].body
+    walsall = next(m for m in mailoutbox if m.to == ["t-walsall-lead@example.org"])
+    assert "30 January 2026" in walsall.body
+    assert "Walsall: https://scorecard.example.org/returns/walsall/2025-26%20Q3/" in walsall.body
 
 
 def test_remind_overdue_sends_nothing_before_the_due_date(users, collecting, freeze, mailoutbox):

@@ -312,8 +312,9 @@ def test_a_stale_version_is_refused(lead, regional, walsall):
 
 
 def test_returning_needs_a_reason_and_e_mails_the_councils_lead(
-    lead, regional, walsall, mailoutbox
+    lead, regional, walsall, mailoutbox, settings
 ):
+    settings.SITE_URL = "https://scorecard.example.org"
     return_ = workflow.submit(lead, started(lead, walsall))
     for reason in ("", "   "):
         with pytest.raises(WorkflowError, match="reason"):
@@ -327,6 +328,9 @@ def test_returning_needs_a_reason_and_e_mails_the_councils_lead(
     assert mail.to == workflow.lead_addresses(walsall)  # with the demo's Walsall leads
     for text in ("Walsall", PERIOD, "Complaints look low: please check"):
         assert text in mail.subject + mail.body
+    assert mail.body.endswith(
+        "submit it again: https://scorecard.example.org/returns/walsall/2025-26%20Q3/"
+    )
     event = return_.events.first()
     assert (event.action, event.reason, event.by) == (
         Action.RETURNED,

@@ -14,6 +14,7 @@ from indicators import clock
 from indicators.models import due_date, period_being_collected
 from indicators.periods import format_period, parse_period
 from returns.models import HANDED_IN, Membership, Return, Role
+from returns.workflow import link
 
 
 class Command(BaseCommand):
@@ -56,13 +57,16 @@ class Command(BaseCommand):
             if not overdue:
                 continue
             user = membership.user
-            names = ", ".join(c.name for c in sorted(overdue, key=lambda c: c.name))
+            overdue.sort(key=lambda c: c.name)
+            names = ", ".join(c.name for c in overdue)
             subject = f"Overdue: the {label} return for {names}"
             body = (
                 f"Dear {user.get_full_name() or user.get_username()},\n\n"
                 f"The West Midlands ADASS balanced scorecard return for {label} was due on "
                 f"{due.day} {due:%B %Y} and has not been submitted for: {names}.\n\n"
-                f"Please enter and submit it at /returns/ as soon as you can.\n"
+                "Please enter and submit it as soon as you can:\n"
+                + "".join(f"\n{c.name}: {link(c, label)}" for c in overdue)
+                + "\n"
             )
             if not dry_run:
                 send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
