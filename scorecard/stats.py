@@ -38,14 +38,48 @@ and then rounded once. A member with a missing numerator or denominator is left 
 aggregate is then *incomplete*: its value is still given but must be shown flagged, and its
 sums are withheld so that a suppressed member cannot be recovered by subtraction.
 
-**Comparison with England.** Similar if England's value lies within the council's value ± its
-margin of error (inclusive); otherwise better or worse according to polarity.
+**Comparison with England.** Similar if England's value lies within the council's interval
+(inclusive); otherwise better or worse according to polarity. The interval is the value ± its
+margin of error for a survey measure, the Wilson interval of numerator / denominator
+(× multiplier) for a proportion with counts; without either the comparison is not tested
+(:func:`england_comparison`).
+
+**Comparability** (one rule, :func:`comparable`, for directions of travel, the lines joining
+a trend's points and "since" spans). Two periods may be compared unless a series break or a
+council's boundary change (Dorset, 2019-20) starts after the earlier one, up to and including
+the later one: a break or boundary change in B blocks every comparison from B or later to a
+period before B. A partial-coverage period (2020-21 survey measures: a voluntary survey run by
+18 councils) is never an end of a comparison, and is skipped without blocking: 2021-22 compares
+with 2019-20, as the publisher's comparability log allows.
 
 **Direction of travel.** Change = current value − the previous comparable value. Static if
 the change is within ± tolerance (inclusive), otherwise improving or worsening according to
-polarity. The previous comparable value is that of the latest earlier period with a value and
-no series break in between. A series break or a missing value gives not comparable, never a
-guess.
+polarity. The previous comparable value is that of the latest earlier period with a value that
+is not of partial coverage, if it is comparable by the rule above. A break, a boundary change or
+a missing value gives not comparable, never a guess.
+
+**Change judged against both years' uncertainty** (:func:`judged_change`). A survey measure's
+change Δ = x₂ − x₁ is significant only when |Δ| > √(MoE₁² + MoE₂²), the published margins of
+error taken as 95 % half-widths of independent estimates; it is decided exactly, as
+Δ² > MoE₁² + MoE₂² in decimal arithmetic on the figures as published, so a change equal to
+the combined margin is not significant. An administrative proportion with its numerator and
+denominator at both ends is tested with Newcombe's hybrid score interval for the difference of
+two independent proportions (Newcombe 1998, method 10): with Wilson limits (lᵢ, uᵢ) of
+pᵢ = xᵢ / nᵢ and d = p₂ − p₁, the 95 % interval is
+[d − √((p₂ − l₂)² + (u₁ − p₁)²), d + √((u₂ − p₂)² + (p₁ − l₁)²)], and the change is significant
+when it excludes 0. A tested change that is not significant is static ("no significant
+change"); a significant one is improving or worsening by polarity. Any other numeric change
+(no margins or counts at both ends) is *not tested*: its movement is given at tolerance zero
+and flagged as not tested, never silently as significant.
+
+**Wilson score interval** of x successes in n: (2x + z² ∓ z√(z² + 4x(n − x)/n)) / (2(n + z²)),
+z = Φ⁻¹(0.975) ≈ 1.959964, worked in decimal arithmetic.
+
+**Minimum bases** (:func:`base_standing`). A zero base (survey respondents or denominator) is
+not available. A value on a known base below the minimum, 30 respondents for a survey measure
+or a denominator of 10 for an administrative one, is shown but takes no part in the
+distribution, ranks, bands or directions (it still counts in Σ aggregates). An unknown base does
+not block ranking: most administrative years publish the outcome only.
 
 **Overall direction** (the regional account). Over a span, the measures with a percentile rank
 at both ends; the mean percentile rank at each end; positive if the mean rose by more than the
@@ -86,7 +120,7 @@ import math
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
@@ -112,6 +146,20 @@ BETTER = "better"
 WORSE = "worse"
 
 OVERALL_TOLERANCE = 0.02
+
+# Whether a change (or a comparison with England) was tested against its uncertainty.
+SIGNIFICANT = "significant"
+NOT_SIGNIFICANT = "not_significant"
+NOT_TESTED = "not_tested"
+# Φ⁻¹(0.975), the normal quantile of a two-sided 95 % interval.
+Z95 = Decimal("1.959963984540054")
+
+# Whether a value takes part in the distribution, by its base (see base_standing).
+MIN_RESPONDENTS = 30
+MIN_DENOMINATOR = 10
+RANKED = "ranked"
+BELOW_MINIMUM_BASE = "below_minimum_base"
+NOT_AVAILABLE = "not_available"  # as indicators.models.Availability
 
 # A quarterly measure's basis: equal to indicators.models.Basis values.
 SNAPSHOT = "snapshot"
@@ -368,6 +416,44 @@ def percentile_rank(rank: int | None, n: int) -> float | None:
     return float(_percentile(rank, n))
 
 
+def base_standing(base: Number | None, *, survey: bool) -> str:
+    """Whether a value on ``base`` takes part in the distribution: RANKED, BELOW_MINIMUM_BASE
+    or NOT_AVAILABLE.
+
+    ``base`` is a survey measure's number of respondents (``survey`` True) or an
+    administrative measure's denominator; None when unknown. A zero base is NOT_AVAILABLE:
+    there is no value, whatever figure is printed (the workbook gives 1B 2019-20 as 0.0 from 0
+    respondents). A known base below the minimum is BELOW_MINIMUM_BASE: the value is shown,
+    but is left out of the distribution, ranks, bands and directions of travel (pass it as
+    missing), while it stays in Σ aggregates. An unknown base is RANKED: most administrative
+    years publish the outcome only, and the publisher already suppresses the smallest counts.
+
+    The minimums:
+
+    - MIN_RESPONDENTS = 30 survey respondents. A survey estimate's 95 % margin grows as
+      1/√n: below 30 respondents it exceeds ±17.9 points for a proportion near 50 %
+      (1.96 × √(0.25 / 30)), three or more times a typical council's published margin (3 to 6
+      points), so a rank would reflect the sample drawn more than the council; and 30 is the
+      usual size below which the normal approximation behind the published margins is not
+      relied on. Respondent counts are published rounded to 5: 25 or fewer is below.
+    - MIN_DENOMINATOR = 10 for administrative measures. Their denominators are whole
+      populations (people, providers), not samples, so the concern is granularity: below 10,
+      one person or provider moves the percentage by more than 10 points, wider than the
+      whole interquartile range of most measures (Isles of Scilly's 6B is 0 % of 1 provider).
+      NHS England's own pipeline suppresses smaller counts still (denominators under 8 or 5).
+
+    Raises ValueError for a negative base.
+    """
+    if _is_missing(base):
+        return RANKED
+    if base < 0:
+        raise ValueError(f"a base cannot be negative, not {base}")
+    if base == 0:
+        return NOT_AVAILABLE
+    minimum = MIN_RESPONDENTS if survey else MIN_DENOMINATOR
+    return RANKED if base >= minimum else BELOW_MINIMUM_BASE
+
+
 def round_half_away(x: Number, decimals: int) -> float:
     """Round half away from zero (NHS Digital's my_round) on the decimal value as written.
 
@@ -433,11 +519,47 @@ def compare_with_england(
         _is_missing(x) for x in (value, margin_of_error, england_value)
     ):
         return None
-    centre, margin, england = _dec(value), _dec(margin_of_error), _dec(england_value)
-    if centre - margin <= england <= centre + margin:
+    centre, margin = _dec(value), _dec(margin_of_error)
+    return _against(centre - margin, centre + margin, _dec(england_value), polarity)
+
+
+def _against(low: Decimal, high: Decimal, england: Decimal, polarity: str) -> str:
+    """SIMILAR if england lies in [low, high], else BETTER or WORSE by the interval's side."""
+    if low <= england <= high:
         return SIMILAR
-    above = centre > england
+    above = low > england
     return BETTER if above == (polarity == HIGHER_IS_BETTER) else WORSE
+
+
+def england_comparison(
+    value: Number | None,
+    england_value: Number | None,
+    polarity: str,
+    *,
+    margin_of_error: Number | None = None,
+    counts: tuple[Number | None, Number | None] | None = None,
+    multiplier: Number = 100,
+) -> str | None:
+    """SIMILAR, BETTER, WORSE or NOT_TESTED against England, on the value's uncertainty.
+
+    With a margin of error (a survey measure), :func:`compare_with_england`: similar when
+    England lies within value ± margin. Otherwise, with ``counts`` (numerator, denominator)
+    of a proportion, similar when England lies within the Wilson 95 % interval of
+    numerator / denominator × ``multiplier`` (:func:`wilson_interval`), ends included;
+    better or worse by which side of England the interval lies and the polarity. Without
+    either, NOT_TESTED: a value is never called better or worse without an interval. None if
+    the value or England's is missing, or the polarity is no_judgement.
+    """
+    _check_polarity(polarity)
+    if polarity == NO_JUDGEMENT or _is_missing(value) or _is_missing(england_value):
+        return None
+    if not _is_missing(margin_of_error):
+        return compare_with_england(value, margin_of_error, england_value, polarity)
+    if counts is None or not _usable_counts(*counts):
+        return NOT_TESTED
+    low, high = _wilson(_dec(counts[0]), _dec(counts[1]), Z95)
+    scale = _dec(multiplier)
+    return _against(low * scale, high * scale, _dec(england_value), polarity)
 
 
 def direction(
@@ -458,29 +580,238 @@ def direction(
     return _TRAVEL[movement if polarity == HIGHER_IS_BETTER else -movement]
 
 
+class Change(NamedTuple):
+    """A change judged against its uncertainty (:func:`judged_change`).
+
+    ``direction`` is IMPROVING, STATIC, WORSENING or NOT_COMPARABLE; ``significance`` is
+    SIGNIFICANT, NOT_SIGNIFICANT (the direction is then STATIC: no significant change) or
+    NOT_TESTED (the direction is the movement as published, untested), and None when not
+    comparable; ``change`` is current − previous as published, None when not comparable.
+    """
+
+    direction: str
+    significance: str | None
+    change: float | None
+
+
+def _usable_counts(numerator: Number | None, denominator: Number | None) -> bool:
+    """A proportion's counts can be tested: both present, 0 ≤ numerator ≤ denominator > 0."""
+    if _is_missing(numerator) or _is_missing(denominator):
+        return False
+    return 0 <= numerator <= denominator and denominator > 0
+
+
+def _wilson(x: Decimal, n: Decimal, z: Decimal) -> tuple[Decimal, Decimal]:
+    centre = 2 * x + z * z
+    spread = z * (z * z + 4 * x * (n - x) / n).sqrt()
+    scale = 2 * (n + z * z)
+    return (centre - spread) / scale, (centre + spread) / scale
+
+
+def wilson_interval(
+    numerator: Number, denominator: Number, z: Number | Decimal = Z95
+) -> tuple[float, float]:
+    """Wilson score interval (without continuity correction) of numerator / denominator.
+
+    With x = numerator, n = denominator and z = Φ⁻¹(0.975) for 95 %:
+    (2x + z² ∓ z√(z² + 4x(n − x)/n)) / (2(n + z²)), worked in decimal arithmetic on the
+    figures as written; a proportion between 0 and 1. Raises ValueError unless
+    0 ≤ numerator ≤ denominator and denominator > 0.
+    """
+    if not _usable_counts(numerator, denominator):
+        raise ValueError(f"need 0 ≤ numerator ≤ denominator > 0, not {numerator}/{denominator}")
+    low, high = _wilson(_dec(numerator), _dec(denominator), _dec(z))
+    return float(low), float(high)
+
+
+def _newcombe(x1, n1, x2, n2, z: Decimal) -> tuple[Decimal, Decimal, Decimal]:
+    p1, p2 = x1 / n1, x2 / n2
+    l1, u1 = _wilson(x1, n1, z)
+    l2, u2 = _wilson(x2, n2, z)
+    d = p1 - p2
+    low = d - ((p1 - l1) ** 2 + (u2 - p2) ** 2).sqrt()
+    high = d + ((u1 - p1) ** 2 + (p2 - l2) ** 2).sqrt()
+    return d, low, high
+
+
+def newcombe_wilson_interval(
+    numerator_1: Number,
+    denominator_1: Number,
+    numerator_2: Number,
+    denominator_2: Number,
+    z: Number | Decimal = Z95,
+) -> tuple[float, float]:
+    """Newcombe's hybrid score interval for p₁ − p₂ of two independent proportions.
+
+    Newcombe (1998), "Interval estimation for the difference between independent
+    proportions: comparison of eleven methods", Statistics in Medicine 17:873-890, method 10.
+    With pᵢ = xᵢ / nᵢ, (lᵢ, uᵢ) their Wilson intervals (:func:`wilson_interval`) and
+    d = p₁ − p₂: [d − √((p₁ − l₁)² + (u₂ − p₂)²), d + √((u₁ − p₁)² + (p₂ − l₂)²)], in decimal
+    arithmetic. 56/70 − 48/80 gives (0.0524, 0.3339), as published. Raises ValueError unless
+    each 0 ≤ xᵢ ≤ nᵢ and nᵢ > 0.
+    """
+    for x, n in ((numerator_1, denominator_1), (numerator_2, denominator_2)):
+        if not _usable_counts(x, n):
+            raise ValueError(f"need 0 ≤ numerator ≤ denominator > 0, not {x}/{n}")
+    _, low, high = _newcombe(
+        _dec(numerator_1), _dec(denominator_1), _dec(numerator_2), _dec(denominator_2), _dec(z)
+    )
+    return float(low), float(high)
+
+
+def combined_margin(margin_1: Number, margin_2: Number) -> float:
+    """√(MoE₁² + MoE₂²): the 95 % half-width of a difference of two independent estimates,
+    each published with its 95 % margin of error (decimal square root of the exact sum)."""
+    return float((_dec(margin_1) ** 2 + _dec(margin_2) ** 2).sqrt())
+
+
+def survey_change_significant(
+    current: Number, previous: Number, margin_current: Number, margin_previous: Number
+) -> bool:
+    """Whether |current − previous| > √(MoE₁² + MoE₂²) (:func:`combined_margin`).
+
+    Decided exactly as (current − previous)² > MoE₁² + MoE₂² in decimal arithmetic on the
+    figures as published, so a change equal to the combined margin (margins 3 and 4, change
+    5.0) is not significant. Dudley's 1D, 65.1 (2023-24, margin 3.7) → 70.0 (2024-25,
+    margin 3.5), is not: 4.9 < 5.09. Raises ValueError for a negative margin.
+    """
+    m_current, m_previous = _dec(margin_current), _dec(margin_previous)
+    if m_current < 0 or m_previous < 0:
+        raise ValueError("a margin of error cannot be negative")
+    change = _dec(current) - _dec(previous)
+    return change * change > m_current * m_current + m_previous * m_previous
+
+
+def judged_change(
+    current: Number | None,
+    previous: Number | None,
+    polarity: str,
+    *,
+    margin_current: Number | None = None,
+    margin_previous: Number | None = None,
+    counts_current: tuple[Number | None, Number | None] | None = None,
+    counts_previous: tuple[Number | None, Number | None] | None = None,
+) -> Change:
+    """The direction of travel from ``previous`` to ``current``, judged against both ends'
+    uncertainty.
+
+    - With a margin of error at both ends (a survey measure): significant when
+      |Δ| > √(MoE₁² + MoE₂²) (:func:`survey_change_significant`).
+    - Otherwise, with counts (numerator, denominator) at both ends (an administrative
+      proportion): significant when the Newcombe–Wilson 95 % interval for the difference of
+      the two proportions excludes 0 (:func:`newcombe_wilson_interval`). Pass counts only for
+      a proportion whose numerator counts people among its denominator, never a survey's
+      weighted counts.
+    - Otherwise NOT_TESTED: the movement as published (static only when equal), flagged.
+
+    A significant change is improving or worsening by polarity; a tested change that is not
+    significant is static (no significant change). Either value missing, or polarity
+    no_judgement: (NOT_COMPARABLE, None, None). Choose ``previous`` with
+    :func:`previous_comparable`.
+    """
+    _check_polarity(polarity)
+    if polarity == NO_JUDGEMENT or _is_missing(current) or _is_missing(previous):
+        return Change(NOT_COMPARABLE, None, None)
+    change = _dec(current) - _dec(previous)
+    sign = (change > 0) - (change < 0)
+    if not (_is_missing(margin_current) or _is_missing(margin_previous)):
+        significant = survey_change_significant(current, previous, margin_current, margin_previous)
+    elif (
+        counts_current is not None
+        and counts_previous is not None
+        and _usable_counts(*counts_current)
+        and _usable_counts(*counts_previous)
+    ):
+        d, low, high = _newcombe(*map(_dec, (*counts_current, *counts_previous)), Z95)
+        significant = low > 0 or high < 0
+        sign = (d > 0) - (d < 0)
+    else:
+        movement = sign if polarity == HIGHER_IS_BETTER else -sign
+        return Change(_TRAVEL[movement], NOT_TESTED, float(change))
+    if not significant:
+        return Change(STATIC, NOT_SIGNIFICANT, float(change))
+    movement = sign if polarity == HIGHER_IS_BETTER else -sign
+    return Change(_TRAVEL[movement], SIGNIFICANT, float(change))
+
+
+def comparable(
+    earlier: K,
+    later: K,
+    *,
+    breaks: Collection[K] = (),
+    partial: Collection[K] = (),
+    boundaries: Collection[K] = (),
+) -> bool:
+    """Whether ``later`` may be compared with ``earlier``: the one comparability rule.
+
+    A comparison joins two periods: a direction of travel, the line between two points of a
+    trend, a "since" span. ``breaks`` are the periods a series break of the measure starts
+    in, ``boundaries`` those a council's boundary change starts in (Dorset: 2019-20), and
+    ``partial`` the measure's periods of partial coverage (2020-21 survey measures: 18
+    councils). The rule:
+
+    - a break or boundary change in B blocks every comparison across it: from B or later to
+      a period before B (earlier < B ≤ later);
+    - a partial-coverage period is never an end of a comparison;
+    - a partial-coverage period between the ends does not block (2021-22 compares with
+      2019-20, as the publisher's comparability log allows).
+
+    False also when ``earlier`` is not before ``later``.
+    """
+    if not earlier < later or earlier in partial or later in partial:
+        return False
+    return not any(earlier < start <= later for start in (*breaks, *boundaries))
+
+
 def previous_comparable(
-    series: Mapping[K, Number | None], period: K, breaks: Collection[K] = ()
+    series: Mapping[K, Number | None],
+    period: K,
+    breaks: Collection[K] = (),
+    *,
+    partial: Collection[K] = (),
+    boundaries: Collection[K] = (),
 ) -> K | None:
     """The period to compare ``period`` with: the latest earlier period with a value, or None.
 
     ``series`` is one council's values for one indicator, keyed by sortable period keys (e.g.
-    2022 for 2022-23, or (2024, 2) for a quarter), in any order. ``breaks`` are the periods at
-    which a series break starts: a break at B means B is not comparable with anything before
-    B. Missing periods (absent or None) are skipped, so a biennial survey measure compares with
-    two years before. None if no earlier period has a value, or if a break falls after that
-    period up to and including ``period``: a series break or a missing value gives not
-    comparable, never a guess.
+    2022 for 2022-23, or (2024, 2) for a quarter), in any order. Missing periods (absent or
+    None) and periods of partial coverage are skipped, so a biennial survey measure compares
+    with two years before and 2021-22 with 2019-20. The period found is returned if
+    :func:`comparable` allows it (no break or boundary change after it up to and including
+    ``period``, and ``period`` not itself of partial coverage), else None: a break, boundary
+    change or missing value gives not comparable, never a guess.
 
     For quarterly measures use :func:`quarterly_direction`, which follows the measure's basis
     and does not skip back over a missing quarter.
     """
-    earlier = [key for key, value in series.items() if key < period and not _is_missing(value)]
+    earlier = [
+        key
+        for key, value in series.items()
+        if key < period and key not in partial and not _is_missing(value)
+    ]
     if not earlier:
         return None
     candidate = max(earlier)
-    if any(candidate < start <= period for start in breaks):
-        return None
-    return candidate
+    rules = {"breaks": breaks, "partial": partial, "boundaries": boundaries}
+    return candidate if comparable(candidate, period, **rules) else None
+
+
+def compared_periods(
+    series: Mapping[K, Number | None],
+    *,
+    breaks: Collection[K] = (),
+    partial: Collection[K] = (),
+    boundaries: Collection[K] = (),
+) -> dict[K, K | None]:
+    """Each period with a value, in order, mapped to the period it compares with, or None.
+
+    :func:`previous_comparable` for every period of ``series``: the joins of a trend line.
+    """
+    rules = {"breaks": breaks, "partial": partial, "boundaries": boundaries}
+    return {
+        period: previous_comparable(series, period, **rules)
+        for period in sorted(key for key, value in series.items() if not _is_missing(value))
+    }
 
 
 def direction_of_travel(
@@ -489,9 +820,12 @@ def direction_of_travel(
     polarity: str,
     breaks: Collection[K] = (),
     tolerance: Number = 0.0,
+    *,
+    partial: Collection[K] = (),
+    boundaries: Collection[K] = (),
 ) -> str:
     """:func:`direction` from the :func:`previous_comparable` period's value to ``period``'s."""
-    previous = previous_comparable(series, period, breaks)
+    previous = previous_comparable(series, period, breaks, partial=partial, boundaries=boundaries)
     before = None if previous is None else series[previous]
     return direction(series.get(period), before, polarity, tolerance)
 
