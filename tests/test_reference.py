@@ -306,11 +306,13 @@ def test_a_catalogue_row_without_a_short_name_is_shown_by_its_code(reference, tm
 
 
 def test_series_breaks_load_with_the_3d2a_break_in_2024_25(reference):
-    assert SeriesBreak.objects.count() == 29
+    assert SeriesBreak.objects.count() == 30
     direct_payments_break = SeriesBreak.objects.get(indicator__code="3D(2a)")
     assert (direct_payments_break.year, direct_payments_break.kind) == (2024, "break")
     assert "Client Level Data" in direct_payments_break.reason
     assert SeriesBreak.objects.filter(indicator__code="1B", kind="break").count() == 2
+    old_safety = SeriesBreak.objects.get(indicator__code="old-4B")
+    assert (old_safety.year, old_safety.kind) == (2020, "partial_coverage")
 
 
 def test_local_indicators_carry_kind_categories_and_scorecard_area(reference):
