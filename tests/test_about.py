@@ -46,6 +46,24 @@ def test_the_about_page_states_the_method(about):
         assert words in about, words
 
 
+def test_the_about_page_states_the_comparability_significance_and_minimum_base_rules(about):
+    for words in (
+        "blocks every comparison across it",
+        "never either end of a comparison",
+        "2021-22 is compared with 2019-20",
+        "|Δ| &gt; √(MoE₁² + MoE₂²)",
+        "a change equal to the combined margin is not significant",
+        "Newcombe 1998, method 10",
+        "static</em> (no significant change)",
+        "<em>not tested</em>",
+        "fewer than 30 survey respondents",
+        "a denominator below 10",
+        "Where the base is not published",
+        "What the pages apply today.",
+    ):
+        assert words in about, words
+
+
 def test_the_about_page_states_the_rules_of_quarterly_measures(about):
     for words in (
         "Quarterly measures",
