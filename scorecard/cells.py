@@ -55,6 +55,15 @@ def value_html(cell, info) -> SafeString:
     return mark_safe(html)
 
 
+def provisional_html(cell, info) -> SafeString:
+    """An unpublished entry (`data.add_provisional`): its value, said "Provisional" or
+    "Draft" in words, with no band or direction, since it is never ranked."""
+    mark = escape(capfirst(cell.provisional))
+    return mark_safe(
+        f'{value_html(cell, info)}<br><strong class="tag tag--provisional">{mark}</strong>'
+    )
+
+
 def plain_value(cell, info):
     """A published value for a download, as the page reads it: a number rounded to its
     decimals (a whole number without decimals, so a year is 2023, not 2023.0), a rating or
@@ -249,6 +258,9 @@ def heatmap_row(result, councils: set[int]) -> SafeString:
     cells = []
     for row in result.rows_by_name:
         if row.council.id not in councils:
+            continue
+        if row.provisional:
+            cells.append(f'<td class="band-none">{provisional_html(row.provisional, info)}</td>')
             continue
         benchmark = row.group if group else row.national
         band = benchmark.band if benchmark else None

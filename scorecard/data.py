@@ -13,8 +13,11 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
 
-from django.db.models import BooleanField, Exists, OuterRef, Q
+from django.conf import settings
+from django.db.models import BooleanField, Exists, IntegerField, Max, OuterRef, Q
 from django.db.models import Value as Constant
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from councils.models import Area, AreaKind, ComparatorGroup
 from indicators.models import (
@@ -36,6 +39,7 @@ from indicators.models import (
 )
 from indicators.periods import format_period
 from indicators.validation import canonical_choice
+from returns.models import Entry, Membership, Role, State
 from scorecard import stats
 from scorecard.models import YEAR, Standing, Summary
 
@@ -165,6 +169,9 @@ class Cell:
     note: str = ""  # the value's own note: ILLUSTRATIVE for the demo's values
     # A year of a quarterly measure: how its value comes from the quarters, or why it has none.
     derived: str = ""
+    # An entry of a return not yet published (`provisional_cells`): "provisional" when
+    # submitted, "draft" before. Never ranked, banded or counted.
+    provisional: str = ""
 
     @property
     def has_value(self) -> bool:
@@ -202,6 +209,9 @@ class CouncilResult:
     # Years, or (year, quarter) of a quarterly result, to values, in order.
     trend: dict = field(default_factory=dict)
     previous_quarter: int | None = None
+    # For a signed-in reader, the council's unpublished entry where it has no published value
+    # (`add_provisional`); `cell` stays the published one, which every statistic reads.
+    provisional: Cell | None = None
 
     @property
     def previous_period(self) -> str:
@@ -256,10 +266,20 @@ class IndicatorResult:
     # empty for regional measures, which are compared within the group only.
     national_points: tuple[NationalPoint, ...] = ()
     quarter: int | None = None
+    # A regional measure within a group: (councils with a published value, councils shown).
+    published: tuple[int, int] | None = None
 
     @property
     def period(self) -> str:
         return format_period(self.year, self.quarter)
+
+    @property
+    def published_label(self) -> str:
+        """ "3 of 14 published" while not every council has published a regional measure's
+        period; "" once all have, and for ASCOF measures (published nationally at once)."""
+        if self.published is None or self.published[0] >= self.published[1]:
+            return ""
+        return f"{self.published[0]} of {self.published[1]} published"
 
     @property
     def published_code(self) -> str:
@@ -415,21 +435,68 @@ def group_by_slug(slug: str | None) -> ComparatorGroup | None:
     return ComparatorGroup.objects.select_related("region").get(slug=slug)
 
 
-def periods_with_data(source: str | None = None) -> list[tuple[int, int | None]]:
-    """(year, quarter) of every period with a published value, quarter None for a year, in
-    order (a year after its Q4): those of the stored national summaries, one per indicator
-    and period (1 query). A year of a quarterly measure counts once its quarters make it up."""
+@dataclass(frozen=True)
+class Periods:
+    """Every period with a published value, in order (a year after its Q4), each with the
+    most councils that have published a value of any one measure in it; and which of them
+    are public.
+
+    The visibility rule: a period is *public* once at least `SCORECARD_PUBLISHED_SHARE` (a
+    half by default) of the default group's `councils`, the councils that make returns, have
+    published in it. Only a public period is a page's default or any measure's latest; one
+    that is still being published can be chosen, and shows what is published so far. Values
+    not yet published never count: they are not in `Value`."""
+
+    published: dict[tuple[int, int | None], int]
+    councils: int
+
+    @property
+    def all(self) -> list[tuple[int, int | None]]:
+        return list(self.published)
+
+    def is_public(self, period: tuple[int, int | None]) -> bool:
+        needed = math.ceil(settings.SCORECARD_PUBLISHED_SHARE * self.councils)
+        return self.published.get(period, 0) >= needed
+
+    def latest(self, *, quarter: bool = False) -> tuple[int, int | None] | None:
+        """The latest public year (quarter, with `quarter`); failing one, the latest period
+        with data of that kind, so that a page always has a default."""
+        of_kind = [p for p in self.published if (p[1] is not None) == quarter]
+        public = [p for p in of_kind if self.is_public(p)]
+        return (public or of_kind or [None])[-1]
+
+    def label(self, period: tuple[int, int | None]) -> str:
+        """ "2025-26 Q3 (3 of 14 published)" for a period that is not public yet."""
+        text = format_period(*period)
+        if self.is_public(period):
+            return text
+        return f"{text} ({self.published[period]} of {self.councils} published)"
+
+
+def periods(source: str | None = None, councils: int = 0) -> Periods:
+    """Every period with a published value (of `source`'s measures only, if given), from the
+    stored national summaries, which count each indicator's councils by status (1 query). A
+    year of a quarterly measure counts once its quarters make it up. `councils`: the size of
+    the default group, which the visibility rule counts against (0: every period public)."""
     queryset = Summary.objects.filter(
         group__isnull=True, status_counts__has_key=Availability.AVAILABLE
     )
     if source:
         queryset = queryset.filter(indicator__source=source)
-    # order_by() drops any default ordering, which would otherwise defeat distinct().
-    found = queryset.order_by().values_list("year", "quarter").distinct()
-    return sorted(
-        ((year, quarter or None) for year, quarter in found),
-        key=lambda period: stats.period_order_key(*period),
+    available = Cast(KT(f"status_counts__{Availability.AVAILABLE}"), IntegerField())
+    # order_by() drops any default ordering, which would otherwise join the grouping.
+    found = queryset.order_by().values_list("year", "quarter").annotate(most=Max(available))
+    ordered = sorted(
+        ((year, quarter or None, most) for year, quarter, most in found),
+        key=lambda row: stats.period_order_key(row[0], row[1]),
     )
+    return Periods({(year, quarter): most for year, quarter, most in ordered}, councils)
+
+
+def periods_with_data(source: str | None = None) -> list[tuple[int, int | None]]:
+    """(year, quarter) of every period with a published value, quarter None for a year, in
+    order (a year after its Q4): see `periods` (1 query)."""
+    return periods(source).all
 
 
 def years_with_data(source: str | None = None) -> list[int]:
@@ -1000,6 +1067,10 @@ def _result(info, period, group, members, current, earlier, stored, region_id, p
             )
         )
     rows.sort(key=lambda r: (r.group.rank if r.group and r.group.rank else 10**6, r.council.name))
+    published = None
+    if info.source == Source.LOCAL and group is not None:
+        count = sum(1 for m in members if council_cells.get(m.id, EMPTY).status)
+        published = (count, len(members))
     return IndicatorResult(
         indicator=info,
         year=year,
@@ -1018,6 +1089,7 @@ def _result(info, period, group, members, current, earlier, stored, region_id, p
         ],
         national_points=_points_of(info, points.get(info.id, ())),
         quarter=quarter,
+        published=published,
     )
 
 
@@ -1040,6 +1112,113 @@ def _points_of(info: IndicatorInfo, points) -> tuple[NationalPoint, ...]:
         return ()
     sign = 1 if polarity_of(info) == stats.LOWER_IS_BETTER else -1
     return tuple(sorted(points, key=lambda p: (sign * p.value, p.name)))
+
+
+# Values not yet published -----------------------------------------------------------------
+
+# The fields of a return's entry in `Cell`'s terms (a Cell's other fields stay empty).
+_ENTRY_COLUMNS = (
+    "outcome",
+    "outcome_status",
+    "numerator",
+    "denominator",
+    "text_value",
+    "date_value",
+)
+# An entry of a return in these states is a draft, seen only by those who may enter it.
+_DRAFTS = (State.DRAFT, State.RETURNED)
+
+
+def provisional_cells(
+    user, periods: set[tuple[int, int | None]], council_ids, indicator_ids
+) -> dict[tuple[int, int, int | None, int], Cell]:
+    """(indicator, year, quarter, council) -> the entry of the council's unpublished return
+    for the period that `user` may see, as a Cell marked "provisional" (submitted) or "draft"
+    (draft, or returned to its lead) (1 query; none for an anonymous reader, who sees
+    published values only).
+
+    Every signed-in user sees submitted entries; regional leads (and superusers) also see
+    drafts, and a council lead the drafts of their own councils, as `returns.workflow`
+    scopes them. A published return's entries are its published values, so only submitted
+    and draft returns are read; a reopened return's draft sits beside its published values,
+    which pages show instead."""
+    if not getattr(user, "is_authenticated", False) or not periods or not council_ids:
+        return {}
+    when = Q()
+    for year, quarter in periods:
+        when |= Q(submission__period__year=year, submission__period__quarter=quarter)
+    drafts = Q(submission__state__in=_DRAFTS)
+    if not user.is_superuser:
+        regional = Membership.objects.filter(user=user.pk, role=Role.REGIONAL_LEAD)
+        own = Membership.councils.through.objects.filter(
+            membership__user=user.pk,
+            membership__role=Role.COUNCIL_LEAD,
+            area=OuterRef("submission__council"),
+        )
+        drafts &= Q(Exists(regional)) | Q(Exists(own))
+    found = (
+        Entry.objects.filter(
+            when,
+            Q(submission__state=State.SUBMITTED) | drafts,
+            submission__council_id__in=list(council_ids),
+            indicator_id__in=list(indicator_ids),
+        )
+        .order_by()
+        .values_list(
+            "indicator_id",
+            "submission__period__year",
+            "submission__period__quarter",
+            "submission__council_id",
+            "submission__state",
+            *_ENTRY_COLUMNS,
+        )
+    )
+    return {
+        (indicator, year, quarter, council): Cell(
+            outcome=outcome,
+            status=status,
+            numerator=numerator,
+            denominator=denominator,
+            text=text or "",
+            date=date,
+            provisional="draft" if state in _DRAFTS else "provisional",
+        )
+        for (
+            indicator,
+            year,
+            quarter,
+            council,
+            state,
+            outcome,
+            status,
+            numerator,
+            denominator,
+            text,
+            date,
+        ) in found
+        if status or outcome is not None or text or date is not None
+    }
+
+
+def add_provisional(results, user) -> None:
+    """Give each row of `results` (IndicatorResults) without a published value the entry the
+    user may see (`provisional_cells`), as `CouncilResult.provisional`. Its `cell`, which
+    ranks, bands, directions, counts and charts read, stays as published. Nothing is read
+    for an anonymous reader."""
+    results = list(results)
+    if not results or not getattr(user, "is_authenticated", False):
+        return
+    found = provisional_cells(
+        user,
+        {(result.year, result.quarter) for result in results},
+        {row.council.id for result in results for row in result.rows},
+        {result.indicator.id for result in results},
+    )
+    for result in results:
+        for row in result.rows:
+            if not row.cell.status:
+                key = (result.indicator.id, result.year, result.quarter, row.council.id)
+                row.provisional = found.get(key)
 
 
 # Roll-ups ----------------------------------------------------------------------------------

@@ -187,6 +187,11 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 ASCOF_DATA_DIR = BASE_DIR / "data" / "ascof"
 # Overall direction of travel: the mean percentile rank must move by more than this.
 OVERALL_DIRECTION_TOLERANCE = float(os.environ.get("OVERALL_DIRECTION_TOLERANCE", "0.02"))
+# A period is the public latest (a page's default) once at least this share of the default
+# group's councils have published a value in it; before, it is shown only when chosen.
+SCORECARD_PUBLISHED_SHARE = float(os.environ.get("SCORECARD_PUBLISHED_SHARE", "0.5"))
+if not 0 <= SCORECARD_PUBLISHED_SHARE <= 1:
+    raise RuntimeError("SCORECARD_PUBLISHED_SHARE must be between 0 and 1")
 # Returns for a period are due this many days after it ends, unless the collection's own due
 # date (set in the admin) says otherwise.
 RETURNS_DUE_DAYS = int(os.environ.get("RETURNS_DUE_DAYS", "30"))

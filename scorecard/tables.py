@@ -95,13 +95,17 @@ class IndicatorTable(tables.Table):
         url = reverse("council-detail", args=[record.council.slug])
         return format_html('<a href="{}?period={}">{}</a>', url, quote(self.result.period), value)
 
-    def render_value(self, value):
+    def render_value(self, value, record):
+        if record.provisional:
+            return cells.provisional_html(record.provisional, self.info)
         return cells.value_html(value, self.info) + cells.derived_html(value)
 
     def render_national_quartile(self, value, record):
         return cells.standing_html(self.result, record)
 
     def render_direction(self, value, record):
+        if record.provisional:  # never ranked: no direction either
+            return ""
         html = cells.direction_html(value, record.previous_value, self.info.decimals)
         if record.previous_period:
             html += format_html('<br><span class="hint">since {}</span>', record.previous_period)

@@ -10,6 +10,7 @@ from dataclasses import replace
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django_tables2 import RequestConfig
@@ -33,24 +34,29 @@ class OptionsForm(forms.Form):
 
     def __init__(self, query, *, periods, groups):
         super().__init__(query)
-        # Latest first, a year before its own quarters.
-        labels = [format_period(*period) for period in reversed(periods)]
-        self.fields["period"].choices = [(label, label) for label in labels]
+        # Latest first, a year before its own quarters; one still being published says so.
+        self.fields["period"].choices = [
+            (format_period(*period), periods.label(period)) for period in reversed(periods.all)
+        ]
         self.fields["group"].choices = [*groups, (data.ENGLAND, "All councils in England")]
 
 
 def _options(request, source: str | None = None):
-    """The period and comparator group a page shows, from the query string, with the latest
-    year and the default group when absent. Returns (form, (year, quarter), group); quarter
-    is None for a year."""
-    periods = data.periods_with_data(source)
-    years = [period for period in periods if period[1] is None]
-    groups = list(
-        ComparatorGroup.objects.order_by("-is_default", "name").values_list("slug", "name")
+    """The period and comparator group a page shows, from the query string, with the public
+    latest year (`data.Periods`) and the default group when absent. Returns (form, (year,
+    quarter), group, publishing); quarter is None for a year, and `publishing` says so when
+    the period is still being published."""
+    found = (
+        ComparatorGroup.objects.annotate(size=Count("councils"))
+        .order_by("-is_default", "name")
+        .values_list("slug", "name", "is_default", "size")
     )
-    if not periods:
+    groups = [(slug, name) for slug, name, _, _ in found]
+    default_size = next((size for _, _, is_default, size in found if is_default), 0)
+    periods = data.periods(source, default_size)
+    if not periods.all:
         raise Http404("No data has been loaded yet.")
-    latest = format_period(*(years or periods)[-1])
+    latest = format_period(*(periods.latest() or periods.latest(quarter=True)))
     query = request.GET.copy()
     query.setdefault("period", latest)
     query.setdefault("group", groups[0][0] if groups else data.ENGLAND)
@@ -58,7 +64,24 @@ def _options(request, source: str | None = None):
     form.is_valid()
     period = parse_period(form.cleaned_data.get("period") or latest)
     slug = form.cleaned_data.get("group") or (groups[0][0] if groups else data.ENGLAND)
-    return form, period, data.group_by_slug(slug)
+    return form, period, data.group_by_slug(slug), _publishing(periods, period)
+
+
+def _publishing(periods, period) -> str:
+    """Why a period that is still being published is not the default, and which is."""
+    if period not in periods.published or periods.is_public(period):
+        return ""
+    latest = periods.latest(quarter=period[1] is not None)
+    since = (
+        f" The latest period at least half have published is {format_period(*latest)}."
+        if (latest and latest != period)
+        else ""
+    )
+    return (
+        f"{format_period(*period)} is still being published: {periods.published[period]} of "
+        f"{periods.councils} councils so far. Its figures are those published; its ranks, "
+        f"bands and counts are over those councils only.{since}"
+    )
 
 
 def _first_rows(sections) -> list["data.CouncilResult"]:
@@ -66,15 +89,17 @@ def _first_rows(sections) -> list["data.CouncilResult"]:
     return sections[0].results[0].rows if sections and sections[0].results else []
 
 
-def _results(period, group, **options) -> dict[int, "data.IndicatorResult"]:
+def _results(period, group, user, **options) -> dict[int, "data.IndicatorResult"]:
     """Every indicator shown in the period for the group's councils (and any others named),
     in catalogue order. For a quarter, each measure at its latest period up to it: quarterly
     measures at the quarter, measures collected yearly at the year before (see
-    `data.latest_periods`)."""
+    `data.latest_periods`). A signed-in user also gets the unpublished entries they may see
+    (`data.add_provisional`)."""
     infos = data.indicators()
     found = {}
     for (year, quarter), shown in data.latest_periods(infos, *period):
         found |= data.benchmarks(year, group, shown, quarter=quarter, **options)
+    data.add_provisional(found.values(), user)
     return {info.id: found[info.id] for info in infos if info.id in found}
 
 
@@ -87,9 +112,9 @@ def _annual(results: dict) -> dict:
 @cached_page
 def region_overview(request):
     """Heatmap of the group's councils × indicators for a period, with roll-ups."""
-    form, period, group = _options(request)
+    form, period, group, publishing = _options(request)
     label = format_period(*period)
-    results = _results(period, group, with_trend=False)
+    results = _results(period, group, request.user, with_trend=False)
     sections = data.sections(list(results.values()))
     download = request.GET.get("format") in DOWNLOADS
     if download and request.GET.get("table") != "directions":
@@ -126,6 +151,7 @@ def region_overview(request):
             "form": form,
             "period": label,
             "quarter": period[1],
+            "publishing": publishing,
             "roll_up_period": format_period(year),
             "group": group,
             "sections": rows,
@@ -180,10 +206,12 @@ def council_detail(request, slug):
     council = Area.objects.councils().filter(slug=slug).values("pk", "name", "slug").first()
     if council is None:
         raise Http404("No council has that address.")
-    form, period, group = _options(request)
+    form, period, group, publishing = _options(request)
     # A council outside the group is shown beside it, ranked with its councils.
     outside = group is not None and not group.councils.filter(pk=council["pk"]).exists()
-    results = _results(period, group, extra_councils=(council["pk"],) if outside else ())
+    results = _results(
+        period, group, request.user, extra_councils=(council["pk"],) if outside else ()
+    )
     sections = data.sections(list(results.values()))
     if request.GET.get("format") in DOWNLOADS:
         return _download(
@@ -206,6 +234,7 @@ def council_detail(request, slug):
             "council": council,
             "period": format_period(*period),
             "quarter": period[1],
+            "publishing": publishing,
             "group": group,
             "sections": rows,
             "quarters": _council_quarters(council["pk"], results.values(), period),
@@ -246,14 +275,18 @@ def indicator_detail(request, slug):
     info = next((i for i in infos if i.slug == slug), None)
     if info is None:
         raise Http404("No indicator has that address.")
-    form, period, group = _options(request, Source.LOCAL if info.source == Source.LOCAL else None)
+    form, period, group, publishing = _options(
+        request, Source.LOCAL if info.source == Source.LOCAL else None
+    )
     year, quarter = period
     if quarter is not None and not info.quarterly_in(year, quarter):
         # A measure collected yearly, asked for at a quarter: its latest year before it.
         year, quarter = year - 1, None
+        publishing = ""
     result = data.benchmarks(year, group, [info], quarter=quarter, with_national_points=True)[
         info.id
     ]
+    data.add_provisional([result], request.user)
     table = tables.IndicatorTable(result)
     RequestConfig(request, paginate=False).configure(table)
     if request.GET.get("format") in DOWNLOADS:
@@ -268,7 +301,14 @@ def indicator_detail(request, slug):
     return render(
         request,
         "scorecard/indicator_detail.html",
-        {"form": form, "info": info, "result": result, "figures": figures, "table": table},
+        {
+            "form": form,
+            "info": info,
+            "result": result,
+            "figures": figures,
+            "table": table,
+            "publishing": publishing,
+        },
     )
 
 
@@ -276,13 +316,13 @@ def indicator_detail(request, slug):
 def compare(request):
     """Two to four councils side by side across every indicator."""
     slugs = [s for s in request.GET.getlist("councils") if s][:4]
-    form, period, group = _options(request)
+    form, period, group, publishing = _options(request)
     choices = list(Area.objects.councils().values_list("slug", "name"))
     chosen = [pk for (pk,) in Area.objects.councils().filter(slug__in=slugs).values_list("pk")]
     error = ""
     sections = []
     if len(chosen) >= 2:
-        results = _results(period, group, extra_councils=tuple(sorted(chosen)))
+        results = _results(period, group, request.user, extra_councils=tuple(sorted(chosen)))
         sections = data.sections(list(results.values()))
     elif slugs:
         error = "Choose at least two councils to compare."
@@ -305,6 +345,7 @@ def compare(request):
             "form": form,
             "period": format_period(*period),
             "quarter": period[1],
+            "publishing": publishing,
             "choices": choices,
             "slugs": slugs,
             "columns": columns,
@@ -345,6 +386,9 @@ CSV_HEADER = [
     "england",
     "region",
     "note",
+    "publication",
+    "councils_published",
+    "councils_shown",
 ]
 
 
@@ -393,13 +437,19 @@ def _direction_rows(directions, year):
 
 def _results_rows(results, council_id=None):
     """The rows of CSV_HEADER for every council (or one) in each result: every download of
-    the overview, a council scorecard and an indicator page."""
+    the overview, a council scorecard and an indicator page. A council's unpublished entry
+    (signed-in downloads only) is its value, said "provisional" or "draft" in the
+    publication column, with no rank, band or direction; a regional measure's rows say how
+    many of the councils shown have published."""
     for result in results:
         info = result.indicator
+        published, shown = result.published or (None, None)
         for row in result.rows:
             if council_id is not None and row.council.id != council_id:
                 continue
             national, grouped = row.national, row.group
+            cell = row.provisional or row.cell
+            publication = cell.provisional or ("published" if cell.status else "")
             yield [
                 result.period,
                 info.code,
@@ -410,21 +460,24 @@ def _results_rows(results, council_id=None):
                 row.council.cassr_code,
                 row.council.ons_code,
                 row.council.name,
-                cells.plain_value(row.cell, info),
-                row.cell.status_label,
-                row.cell.numerator,
-                row.cell.denominator,
+                cells.plain_value(cell, info),
+                cell.status_label,
+                cell.numerator,
+                cell.denominator,
                 national.rank if national else None,
                 national.n if national and national.rank else None,
                 national.band if national else None,
                 grouped.rank if grouped else None,
                 grouped.n if grouped and grouped.rank else None,
                 grouped.band if grouped else None,
-                row.direction,
+                "" if row.provisional else row.direction,
                 rounded(row.previous_value, info.decimals),
                 rounded(result.england.outcome, info.decimals),
                 rounded(result.region.outcome, info.decimals),
                 row.cell.note,
+                publication,
+                published,
+                shown,
             ]
 
 

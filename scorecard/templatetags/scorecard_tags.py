@@ -106,6 +106,11 @@ def value_cell(cell, info):
 
 
 @register.simple_tag
+def provisional_cell(cell, info):
+    return cells.provisional_html(cell, info)
+
+
+@register.simple_tag
 def sparkline(trend, decimals=1):
     """A council's values over the periods ({year: value}, or {(year, quarter): value}) as a
     small SVG line."""
