@@ -2,12 +2,16 @@
 than the uncertainty of both years, how a value compares with England on the same basis, and
 which bases are too small to rank. Pure: no database."""
 
+import csv
+import functools
 import math
+from pathlib import Path
 from statistics import NormalDist
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from python_calamine import CalamineWorkbook
 
 from scorecard import stats
 from scorecard.stats import (
@@ -477,3 +481,58 @@ def test_a_value_below_the_minimum_base_is_left_out_of_the_distribution_when_pas
 
 def test_z_is_the_normal_quantile_of_a_two_sided_95_percent_interval():
     assert float(stats.Z95) == pytest.approx(NormalDist().inv_cdf(0.975), abs=1e-15)
+
+
+# The rules on the shipped files (read directly: no database)
+
+ASCOF_DIR = Path(__file__).resolve().parent.parent / "data" / "ascof"
+ASCOF_WORKBOOK = "ascof_timeseries_2015-16_to_2024-25_official.ods"
+
+
+@functools.cache
+def _workbook_sheet(sheet: str) -> dict[str, dict[str, object]]:
+    """One sheet of the official time-series workbook: council name → {column header: cell}."""
+    workbook = CalamineWorkbook.from_path(ASCOF_DIR / ASCOF_WORKBOOK)
+    rows = workbook.get_sheet_by_name(sheet).to_python()
+    header = next(r for r in rows if str(r[0]).lower().startswith("local authority code"))
+    return {str(r[1]): dict(zip(map(str, header), r, strict=False)) for r in rows}
+
+
+def test_dudley_1d_2024_25_as_published_is_no_significant_change():
+    dudley = _workbook_sheet("Table_1d")["Dudley"]
+    before, after = dudley["2023 to 2024 - outcome"], dudley["2024 to 2025 - outcome"]
+    margins = dudley["2024 to 2025 - margin of error"], dudley["2023 to 2024 - margin of error"]
+
+    assert (before, after, *margins) == (65.1, 70.0, 3.5, 3.7)
+    change = judged_change(
+        after, before, HIGHER_IS_BETTER, margin_current=margins[0], margin_previous=margins[1]
+    )
+    assert (change.direction, change.significance) == (STATIC, NOT_SIGNIFICANT)
+
+
+def test_the_zero_and_tiny_bases_of_the_workbook_are_not_ranked():
+    column = "2019 to 2020 - number of respondents"
+    bases = {name: row.get(column) for name, row in _workbook_sheet("Table_1b").items()}
+    zero = sorted(name for name, base in bases.items() if base == 0)
+    scilly = _workbook_sheet("Table_6b")["Isles of Scilly"]
+
+    assert zero == ["City of London", "Isles of Scilly", "Kent", "Trafford", "Wokingham"]
+    assert {base_standing(bases[name], survey=True) for name in zero} == {NOT_AVAILABLE}
+    assert base_standing(bases["Dudley"], survey=True) == RANKED
+    assert (scilly["2023 to 2024 - 6b outcome"], scilly["2023 to 2024 - 6b denominator"]) == (0, 1)
+    assert base_standing(scilly["2023 to 2024 - 6b denominator"], survey=False) == (
+        BELOW_MINIMUM_BASE
+    )
+
+
+def test_every_2020_21_survey_measure_is_partial_coverage_so_2021_22_compares_with_2019_20():
+    with open(ASCOF_DIR / "series_breaks.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    partial = {r["code_2024_25"] for r in rows if r["kind"] == "partial_coverage"}
+    breaks = {(r["code_2024_25"], r["from_year"]) for r in rows if r["kind"] == "break"}
+
+    assert partial == {"1A", "1B", "1D", "3A", "3C(1)", "4A", "5A(1)", "old-4B"}
+    for code in partial:
+        blocked = {2020} if (code, "2020-21") in breaks else set()
+        expected = None if blocked else 2019
+        assert previous_comparable(every_year(), 2021, blocked, partial={2020}) == expected
