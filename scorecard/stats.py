@@ -69,8 +69,8 @@ pᵢ = xᵢ / nᵢ and d = p₂ − p₁, the 95 % interval is
 [d − √((p₂ − l₂)² + (u₁ − p₁)²), d + √((u₂ − p₂)² + (p₁ − l₁)²)], and the change is significant
 when it excludes 0. A tested change that is not significant is static ("no significant
 change"); a significant one is improving or worsening by polarity. Any other numeric change
-(no margins or counts at both ends) is *not tested*: its movement is given at tolerance zero
-and flagged as not tested, never silently as significant.
+(no margins or counts at both ends, or a rate per 100,000) is *not tested*: its movement is
+given at tolerance zero and flagged as not tested, never silently as significant.
 
 **Wilson score interval** of x successes in n: (2x + z² ∓ z√(z² + 4x(n − x)/n)) / (2(n + z²)),
 z = Φ⁻¹(0.975) ≈ 1.959964, worked in decimal arithmetic.
@@ -547,8 +547,9 @@ def england_comparison(
     of a proportion, similar when England lies within the Wilson 95 % interval of
     numerator / denominator × ``multiplier`` (:func:`wilson_interval`), ends included;
     better or worse by which side of England the interval lies and the polarity. Without
-    either, NOT_TESTED: a value is never called better or worse without an interval. None if
-    the value or England's is missing, or the polarity is no_judgement.
+    either, NOT_TESTED: a value is never called better or worse without an interval. Counts
+    are for percentages only, as in :func:`judged_change`. None if the value or England's is
+    missing, or the polarity is no_judgement.
     """
     _check_polarity(polarity)
     if polarity == NO_JUDGEMENT or _is_missing(value) or _is_missing(england_value):
@@ -624,7 +625,10 @@ def wilson_interval(
     return float(low), float(high)
 
 
-def _newcombe(x1, n1, x2, n2, z: Decimal) -> tuple[Decimal, Decimal, Decimal]:
+def _newcombe(
+    x1: Decimal, n1: Decimal, x2: Decimal, n2: Decimal, z: Decimal
+) -> tuple[Decimal, Decimal, Decimal]:
+    """(d, low, high) of :func:`newcombe_wilson_interval`, in decimals."""
     p1, p2 = x1 / n1, x2 / n2
     l1, u1 = _wilson(x1, n1, z)
     l2, u2 = _wilson(x2, n2, z)
@@ -700,8 +704,9 @@ def judged_change(
     - Otherwise, with counts (numerator, denominator) at both ends (an administrative
       proportion): significant when the Newcombe–Wilson 95 % interval for the difference of
       the two proportions excludes 0 (:func:`newcombe_wilson_interval`). Pass counts only for
-      a proportion whose numerator counts people among its denominator, never a survey's
-      weighted counts.
+      a percentage whose numerator counts people (or providers) among its denominator: never a
+      survey's weighted counts, nor a rate per 100,000 (a count over a population, which would
+      need a Poisson test, not made here).
     - Otherwise NOT_TESTED: the movement as published (static only when equal), flagged.
 
     A significant change is improving or worsening by polarity; a tested change that is not
@@ -724,14 +729,16 @@ def judged_change(
     ):
         d, low, high = _newcombe(*map(_dec, (*counts_current, *counts_previous)), Z95)
         significant = low > 0 or high < 0
-        sign = (d > 0) - (d < 0)
+        sign = (d > 0) - (d < 0)  # the tested difference's sign
     else:
-        movement = sign if polarity == HIGHER_IS_BETTER else -sign
-        return Change(_TRAVEL[movement], NOT_TESTED, float(change))
-    if not significant:
-        return Change(STATIC, NOT_SIGNIFICANT, float(change))
-    movement = sign if polarity == HIGHER_IS_BETTER else -sign
-    return Change(_TRAVEL[movement], SIGNIFICANT, float(change))
+        significant = None
+    significance = {True: SIGNIFICANT, False: NOT_SIGNIFICANT, None: NOT_TESTED}[significant]
+    movement = 0 if significant is False else sign
+    return Change(
+        _TRAVEL[movement if polarity == HIGHER_IS_BETTER else -movement],
+        significance,
+        float(change),
+    )
 
 
 def comparable(

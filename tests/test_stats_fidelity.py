@@ -403,14 +403,6 @@ def test_a_proportion_is_compared_with_england_through_its_wilson_interval():
     assert england_comparison(80.0, 88.0, HIGHER_IS_BETTER, counts=(56, 70)) == WORSE
 
 
-def test_a_rate_is_compared_with_england_on_its_own_multiplier():
-    # 5,956 admissions of 1,113,001 people aged 65+, per 100,000 (WM 2020-21: 535.1).
-    assert (
-        england_comparison(535.1, 498.2, LOWER_IS_BETTER, counts=(5956, 1113001), multiplier=100000)
-        == WORSE
-    )
-
-
 def test_without_an_interval_the_comparison_with_england_is_not_tested():
     assert england_comparison(80.0, 60.0, HIGHER_IS_BETTER) == NOT_TESTED
     assert england_comparison(80.0, 60.0, HIGHER_IS_BETTER, counts=(None, 70)) == NOT_TESTED
