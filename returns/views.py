@@ -19,7 +19,7 @@ from councils.models import Area, ComparatorGroup
 from indicators import clock
 from indicators.models import TOTAL, Period, Value, due_date, period_being_collected
 from indicators.periods import format_period, parse_period, period_end
-from returns import workflow
+from returns import changelog, workflow
 from returns.forms import EntryForm, TransitionForm
 from returns.models import HANDED_IN, Action, Return, Role, State
 from scorecard.exports import csv_response
@@ -318,7 +318,8 @@ def return_screen(request, slug, period):
             "transition": transition,
             "version": version,
             "errors": errors + summary,
-            "events": ret.events.select_related("by") if ret else [],
+            "events": changelog.return_events(ret) if ret else [],
+            "regional_lead": workflow.role_of(request.user) == Role.REGIONAL_LEAD,
             "due": _long_date(due),
             "overdue": due is not None and clock.today() > due and state not in HANDED_IN,
             "done": DONE_WORDS.get(request.GET.get("done", "")),
