@@ -5,6 +5,7 @@ SQLite file db.sqlite3 beside manage.py; set DATABASE_URL to use PostgreSQL.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -197,6 +198,9 @@ if not 0 <= SCORECARD_PUBLISHED_SHARE <= 1:
 RETURNS_DUE_DAYS = int(os.environ.get("RETURNS_DUE_DAYS", "30"))
 if RETURNS_DUE_DAYS < 0:
     raise RuntimeError("RETURNS_DUE_DAYS must be 0 or more")
+# Uploaded files (returns and ASCOF files) are kept here between their preview and their
+# confirmation, each in a folder named by a random token, then deleted.
+UPLOAD_ROOT = Path(os.environ.get("UPLOAD_ROOT", Path(tempfile.gettempdir()) / "scorecard-uploads"))
 # The clock that decides what is due (indicators.clock): a dotted path to a callable returning
 # the current datetime. Tests point it at a frozen one.
 SCORECARD_CLOCK = "django.utils.timezone.now"
