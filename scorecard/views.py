@@ -46,7 +46,7 @@ def _options(request, source: str | None = None):
     latest year (`data.Periods`) and the default group when absent. Returns (form, (year,
     quarter), group, publishing); quarter is None for a year, and `publishing` says so when
     the period is still being published."""
-    found = (
+    found = list(
         ComparatorGroup.objects.annotate(size=Count("councils"))
         .order_by("-is_default", "name")
         .values_list("slug", "name", "is_default", "size")
@@ -73,7 +73,7 @@ def _publishing(periods, period) -> str:
         return ""
     latest = periods.latest(quarter=period[1] is not None)
     since = (
-        f" The latest period at least half have published is {format_period(*latest)}."
+        f" The public latest period is {format_period(*latest)}."
         if (latest and latest != period)
         else ""
     )

@@ -113,7 +113,7 @@ def test_with_3_of_14_published_the_public_latest_quarter_stays_at_q2(returns):
     assert f'<option value="{Q3}">{Q3} (3 of 14 published)</option>' in page
     chosen = _page(Client(), OVERVIEW)
     assert "2025-26 Q3 is still being published: 3 of 14 councils so far" in chosen
-    assert "The latest period at least half have published is 2025-26 Q2." in chosen
+    assert "The public latest period is 2025-26 Q2." in chosen
 
 
 def test_the_quarter_becomes_the_public_latest_when_the_seventh_council_publishes(returns):
