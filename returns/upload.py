@@ -73,8 +73,9 @@ COLUMN_OF = {
     "comment": "comment",
     "note": "comment",
 }
+# The words a lead may give for a blank value: the status, its label, or its marker ([c], c).
 REASON_WORDS = {
-    word: a.value
+    word.lower(): a.value
     for a in Availability
     if a != Availability.AVAILABLE
     for word in (a.value, a.label, a.label.split(" [")[0], a.label[-3:], a.label[-2:-1])
@@ -250,6 +251,7 @@ class Line:
     row: int
     code: str
     name: str = ""
+    counted: bool = False  # a percentage entered as its numerator and denominator
     outcome: str = ""  # created, changed, unchanged, blank, error
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (column, old, new)
     problems: list[Problem] = field(default_factory=list)
@@ -308,7 +310,7 @@ def _column_key(header) -> str:
     return importing._key(str(header or "").replace(READ_ONLY.strip(), ""))
 
 
-def read_return_file(path: Path, name: str) -> tuple[list[tuple[int, dict]], list[Problem]]:
+def read_return_file(path: Path) -> tuple[list[tuple[int, dict]], list[Problem]]:
     """(row number, {column: text}) of each filled row of the template's table in the file, and
     the problems of the file as a whole (read by the importer's own reader, in its words)."""
     try:
@@ -359,13 +361,9 @@ def read_return_file(path: Path, name: str) -> tuple[list[tuple[int, dict]], lis
 
 
 def _reason(text: str) -> str | None:
-    if not text:
-        return ""
-    return (
-        REASON_WORDS.get(text)
-        or REASON_WORDS.get(text.lower())
-        or next((v for w, v in REASON_WORDS.items() if w.lower() == text.lower()), None)
-    )
+    """The availability status a reason names ("Suppressed", "[c]", "not_available"), "" for
+    none, None for words that are not a reason."""
+    return REASON_WORDS.get(text.lower()) if text else ""
 
 
 def _check_row(council, label, measure, number, cells) -> tuple[dict | None, list[Problem]]:
@@ -456,61 +454,63 @@ def _trial(user, council, period, entries: dict, version: int):
     return before, created, changes, None
 
 
-def _shown_change(measure, name: str) -> str:
-    if name == "outcome" and measure.is_counted:
+def _shown_change(counted: bool, name: str) -> str:
+    """The column an entry's field is read from, as the preview names a change."""
+    if name == "outcome" and counted:
         return "value (worked out)"
     if name.endswith("_status"):
         return f"reason_if_blank ({name.removesuffix('_status')})"
     return COLUMN_OF.get(name, name)
 
 
-def preview_return(user, council, period: Period, path: Path, name: str) -> Preview:
-    """What uploading the file into the council's return for the period would do, every row,
-    with every problem; nothing is written."""
+def _read_and_check(council, period: Period, path: Path, name: str):
+    """The file's rows checked one by one, as the screen's form checks a measure: (the
+    preview so far, with `entries` for save_draft, and the lines by measure id)."""
     label = period.label
     ret = council.returns.filter(period=period).first()
     preview = Preview(file_name=name, version=ret.version if ret else 0)
-    rows, preview.problems = read_return_file(path, name)
-    if preview.problems:
-        return preview
-    if not rows:
+    rows, preview.problems = read_return_file(path)
+    if not rows and not preview.problems:
         preview.problems.append(Problem(None, None, "has no rows of measures: nothing to upload"))
-        return preview
     due = {m.code.lower(): m for m in workflow.due_measures(council, period)}
-    seen = {}
+    by_id = {}
     for number, cells in rows:
         code = cells["measure_code"]
         line = Line(row=number, code=code)
         preview.lines.append(line)
         measure = due.get(code.lower())
         if measure is None:
-            why = "is not a measure due" if code else "a row needs the code of a measure due"
             line.problems.append(
                 Problem(
                     number,
                     "measure_code",
-                    f"{code!r} {why} from {council.name} for {label}"
-                    if code
-                    else f"{why} from {council.name} for {label}",
+                    f"{code or 'a blank code'!r} is not a measure due from {council.name} for "
+                    f"{label}",
                 )
             )
             continue
-        line.code, line.name = measure.code, measure.name
-        if measure.pk in seen:
+        line.code, line.name, line.counted = measure.code, measure.name, measure.is_counted
+        if measure.pk in by_id:
             line.problems.append(
                 Problem(
                     number,
                     "measure_code",
-                    f"{measure.code} is also on row {seen[measure.pk]}: give each measure once",
+                    f"{measure.code} is also on row {by_id[measure.pk].row}: give each measure "
+                    "once",
                 )
             )
             continue
-        seen[measure.pk] = number
+        by_id[measure.pk] = line
         entry, line.problems = _check_row(council, label, measure, number, cells)
         if entry is not None:
             preview.entries[measure.pk] = entry
-    by_row = {line.row: line for line in preview.lines}
-    by_id = {pk: by_row[row] for pk, row in seen.items()}
+    return preview, by_id
+
+
+def preview_return(user, council, period: Period, path: Path, name: str) -> Preview:
+    """What uploading the file into the council's return for the period would do, every row,
+    with every problem; nothing is written."""
+    preview, by_id = _read_and_check(council, period, path, name)
     entries = preview.entries
     before, created, changes, refused = set(), set(), [], None
     if entries:
@@ -534,9 +534,10 @@ def preview_return(user, council, period: Period, path: Path, name: str) -> Prev
     for pk, line in by_id.items():
         if line.problems:
             continue
-        measure = due[line.code.lower()]
         line.changes = [
-            (_shown_change(measure, name), old, new) for i, name, old, new in changes if i == pk
+            (_shown_change(line.counted, name), old, new)
+            for i, name, old, new in changes
+            if i == pk
         ]
         if pk in created:
             line.outcome = "created"
@@ -562,7 +563,7 @@ def apply_return(user, council, period: Period, path: Path, name: str, version: 
     """Read and check the file again, then save it into the return through `save_draft` (one
     transaction, audited as uploaded) at the version the preview showed. Raises UploadErrors,
     or the workflow's refusal (`StaleVersion` when the return changed since the preview)."""
-    preview = preview_return(user, council, period, path, name)
+    preview, _ = _read_and_check(council, period, path, name)
     if preview.all_problems:
         raise UploadErrors(preview)
     return workflow.save_draft(

@@ -97,15 +97,12 @@ def return_template(request, slug, period):
     year, quarter = parse_period(label)
     rows = upload.template_rows(council, year, quarter)
     name = f"return-{council.slug}-{label.replace(' ', '-')}"
-    respond = xlsx_response if request.GET.get("format") == "xlsx" else csv_response
-    kwargs = {"sheet_title": "Return"} if respond is xlsx_response else {}
-    return respond(
-        f"{name}.{'xlsx' if respond is xlsx_response else 'csv'}",
-        upload.HEADER,
-        rows,
-        source_note="West Midlands ADASS return template",
-        **kwargs,
-    )
+    note = "West Midlands ADASS return template"
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(
+            f"{name}.xlsx", upload.HEADER, rows, source_note=note, sheet_title="Return"
+        )
+    return csv_response(f"{name}.csv", upload.HEADER, rows, source_note=note)
 
 
 def _return_page(request, council, label, **context):
