@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from councils.models import Area, AreaKind, ComparatorGroup, CouncilType
+from indicators import errata
 from indicators.catalogue import (
     ASCOF_DIR,
     REFERENCE_DIR,
@@ -188,4 +189,5 @@ def load_reference() -> dict[str, Counts]:
         "indicator codes": load_indicator_codes(),
         "series breaks": load_series_breaks(),
         "local indicators": load_local_indicators(),
+        "errata": errata.load(),
     }

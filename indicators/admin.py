@@ -1,19 +1,25 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from indicators import errata
 from indicators.forms import CollectionForm, IndicatorForm, ValueForm, fields_for, indicator_for
 from indicators.models import (
+    Availability,
     Collection,
+    Erratum,
     ImportRun,
     Indicator,
     IndicatorCode,
     Period,
     SeriesBreak,
+    Source,
     Value,
     ValueChange,
 )
+from indicators.validation import FIELD_LABELS
 
 CHOOSE_FIRST = (
     "Choose the area, indicator and period, then save: the form then asks for the value as "
@@ -28,8 +34,14 @@ COUNTED = (
 )
 MISSING = "Leave a value blank and choose why it is missing: a missing value is never a zero."
 OFFICIAL = (
-    "A published figure, from the import named below: it changes only by import. Corrections "
-    "to published figures will be recorded as errata."
+    "A published figure, from the import named below: it changes only by import. To correct "
+    "a published figure, record an erratum (Indicators › Errata)."
+)
+ERRATUM = (
+    "Name the published value and the figure you are correcting, give the figure as the "
+    "publisher's file has it and the corrected figure, and say why and how you know. Saving "
+    "writes the corrected figure into the value and records the change with your reason; every "
+    "later import keeps it."
 )
 
 
@@ -105,7 +117,7 @@ class CollectionAdmin(admin.ModelAdmin):
 
 class ValueChangeInline(admin.TabularInline):
     model = ValueChange
-    fields = ["changed_at", "field", "old", "new", "import_run", "changed_by"]
+    fields = ["changed_at", "field", "old", "new", "reason", "import_run", "changed_by"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -189,3 +201,118 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class ErratumForm(forms.ModelForm):
+    """An erratum, checked as entered data by the validation layer (`errata.problems`):
+    each problem is refused and named beside its field."""
+
+    class Meta:
+        model = Erratum
+        fields = [
+            "area",
+            "indicator",
+            "period",
+            "disaggregation",
+            "field",
+            "published",
+            "corrected",
+            "reason",
+            "evidence",
+            "needs_review",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        indicator, field = data.get("indicator"), data.get("field")
+        if indicator is None or not field:
+            return data
+        if indicator.source != Source.ASCOF:
+            self.add_error(
+                "indicator",
+                f"{indicator.code} is one of the region's own measures, not a published one: "
+                "correct its value under Values.",
+            )
+            return data
+        for problem in errata.problems(
+            indicator, field, data.get("published"), data.get("corrected")
+        ):
+            self.add_error("corrected", problem)
+        self._check_published(data)
+        if not data.get("needs_review"):
+            self.instance.republished = ""
+        return data
+
+    def _check_published(self, data) -> None:
+        """A new erratum's published figure must be the one stored, so it corrects what the
+        publisher gave."""
+        key = {name: data.get(name) for name in ("area", "indicator", "period", "disaggregation")}
+        if self.instance.pk or None in key.values() or data.get("published") is None:
+            return
+        value = Value.objects.filter(**key).first()
+        if value is None:
+            return
+        status, stored = getattr(value, f"{data['field']}_status"), getattr(value, data["field"])
+        if value.import_run_id is None:
+            self.add_error(None, f"{value} was not published: correct it under Values.")
+        elif (status, stored) != (Availability.AVAILABLE, data["published"]):
+            shown = (
+                f"{stored:g}" if status == Availability.AVAILABLE else Availability(status).label
+            )
+            self.add_error(
+                "published",
+                f"The stored {FIELD_LABELS[data['field']]} is {shown}, as published: give that "
+                "figure here.",
+            )
+
+
+@admin.register(Erratum)
+class ErratumAdmin(admin.ModelAdmin):
+    """Regional leads correct a published figure here, and nowhere else: saving writes the
+    corrected figure into the value, audited with the reason; deleting puts the published
+    figure back. Only users with the erratum permissions see it."""
+
+    form = ErratumForm
+    fieldsets = [
+        (None, {"fields": ["area", "indicator", "period", "disaggregation"]}),
+        ("Correction", {"fields": ["field", "published", "corrected"], "description": ERRATUM}),
+        (None, {"fields": ["reason", "evidence"]}),
+        (
+            "Review",
+            {"fields": ["needs_review", "republished", "recorded_by", "recorded_at"]},
+        ),
+    ]
+    readonly_fields = ["republished", "recorded_by", "recorded_at"]
+    list_display = [
+        "indicator",
+        "period",
+        "area",
+        "disaggregation",
+        "field",
+        "published",
+        "corrected",
+        "needs_review",
+    ]
+    list_filter = ["needs_review", "indicator", "period"]
+    search_fields = ["area__name", "area__code", "indicator__code", "reason"]
+    list_select_related = ["area", "indicator", "period"]
+    autocomplete_fields = ["area", "indicator"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A recorded erratum keeps its place: to move it, delete it and record another.
+        key = ["area", "indicator", "period", "disaggregation", "field"] if obj else []
+        return [*key, *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+        errata.apply(obj, request.user)
+
+    def delete_model(self, request, obj):
+        errata.withdraw(obj, request.user)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for erratum in queryset:
+            self.delete_model(request, erratum)

@@ -27,16 +27,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from councils.models import Area, AreaKind
 
-from . import validation
+from . import errata, validation
 from .catalogue import REFERENCE_DIR
 from .models import (
     TOTAL,
     Availability,
+    Erratum,
     ImportRun,
     Indicator,
     IndicatorCode,
@@ -185,6 +186,7 @@ class FileReport:
     revisions: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     flagged: list[str] = field(default_factory=list)
+    reviews: list[str] = field(default_factory=list)
     sheets_read: list[str] = field(default_factory=list)
     sheets_skipped: list[str] = field(default_factory=list)
 
@@ -213,6 +215,7 @@ class FileReport:
             lines.append(f"  … and {len(self.revisions) - 20} more revised values")
         lines += [f"  kept: {line}" for line in self.kept[:20]]
         lines += [f"  flagged: {line}" for line in self.flagged[:20]]
+        lines += [f"  erratum to review: {line}" for line in self.reviews]
         return lines
 
 
@@ -1197,13 +1200,25 @@ class Importer:
             ).values_list("pk", "layout")
         )
         precedence = PRECEDENCE[report.layout]
-        to_create, to_update, changes = [], {}, []
+        corrections = errata.by_key(
+            {item.indicator_id for item in resolved}, {periods[y].pk for y in _years(resolved)}
+        )
+        reviewed = {}
+        to_create, to_update, changes, sources_only = [], {}, [], []
         for item in resolved:
             record, period = item.record, periods[item.record.year]
             label = period.label
             indicator = catalogue.indicators[item.indicator_id]
             key = (item.area_id, item.indicator_id, period.pk, record.disaggregation)
-            flag = _quality_flag(indicator, record.fields.get("outcome", ("", None))[1])
+            named = (
+                f"{catalogue.area_names[item.area_id]} {indicator.code} {label} "
+                f"{record.disaggregation}"
+            )
+            corrected = corrections.get(
+                (item.indicator_id, period.pk, item.area_id, record.disaggregation), {}
+            )
+            given = _corrected(record, corrected, named, report, reviewed)
+            flag = _quality_flag(indicator, given.get("outcome", ("", None))[1])
             value = existing.get(key)
             if value is None:
                 value = Value(
@@ -1213,8 +1228,9 @@ class Importer:
                     disaggregation=record.disaggregation,
                     import_run=run,
                     quality_flag=flag,
+                    sources=dict.fromkeys(given, report.layout),
                 )
-                for name, (status, number) in record.fields.items():
+                for name, (status, number) in given.items():
                     setattr(value, name, number)
                     setattr(value, f"{name}_status", status)
                 to_create.append(value)
@@ -1224,27 +1240,37 @@ class Importer:
                 if flag:
                     report.flagged.append(f"{record.where}: {flag}")
                 continue
-            stored_precedence = PRECEDENCE.get(layouts.get(value.import_run_id, ""), 0)
-            differences = []
-            for name, (status, number) in record.fields.items():
+            value_precedence = PRECEDENCE.get(layouts.get(value.import_run_id, ""), 0)
+            differences, outranked = [], False
+            for name, (status, number) in given.items():
+                # Precedence is per field: the file that gave this field, else the value's.
+                stored_precedence = PRECEDENCE.get(value.sources.get(name), value_precedence)
                 old = (getattr(value, f"{name}_status"), getattr(value, name))
                 if old == (status, number):
+                    if precedence > stored_precedence and name not in corrected:
+                        value.sources[name] = report.layout
+                        outranked = True
                     continue
-                if old[0] and stored_precedence > precedence:
+                if old[0] and stored_precedence > precedence and name not in corrected:
+                    at = record.at.get(name, record.where)
                     report.kept.append(
-                        f"{record.where}: {name} {_fmt(status, number)} differs from the stored "
-                        f"{_fmt(*old)} from a more authoritative file; kept the stored value"
+                        f"{named} {name}: {_fmt(status, number)} at {at} "
+                        f"differs from the stored {_fmt(*old)} from a more authoritative file; "
+                        "kept the stored value"
                     )
                     continue
                 differences.append((name, old, (status, number)))
             if not differences:
+                if outranked and value.pk:
+                    sources_only.append(value)
                 report.unchanged += 1
                 report.by_period[label]["unchanged"] += 1
                 continue
-            fields = {"updated_at", "version"}
+            fields = {"updated_at", "version", "sources"}
             for name, old, (status, number) in differences:
                 setattr(value, name, number)
                 setattr(value, f"{name}_status", status)
+                value.sources[name] = report.layout
                 fields.update((name, f"{name}_status"))
                 if value.pk:
                     changes.append(
@@ -1254,15 +1280,17 @@ class Importer:
                             old=_fmt(*old),
                             new=_fmt(status, number),
                             import_run=run,
+                            reason=errata.audit_reason(corrected[name])
+                            if name in corrected
+                            else "",
                         )
                     )
                 if old[0] == Availability.AVAILABLE:
                     report.revisions.append(
-                        f"{catalogue.area_names[item.area_id]} {indicator.code} {label} "
-                        f"{record.disaggregation} {name}: {_fmt(*old)} -> {_fmt(status, number)}"
+                        f"{named} {name}: {_fmt(*old)} -> {_fmt(status, number)}"
                     )
             # The value's source stays the most authoritative file that gave it a field.
-            if precedence >= stored_precedence:
+            if precedence >= value_precedence:
                 value.import_run = run
                 fields.add("import_run")
             value.updated_at = run.started_at
@@ -1280,12 +1308,64 @@ class Importer:
             report.by_period[label]["updated"] += 1
         Value.objects.bulk_create(to_create, batch_size=2000)
         _update_changed_fields(to_update.values())
+        # Which file gave a field changes no statistic: written without announcing a change.
+        models.QuerySet(Value).bulk_update(sources_only, ["sources"], batch_size=1000)
+        changes += _corrections_of_new_values(to_create, corrections, run)
         ValueChange.objects.bulk_create(changes, batch_size=2000)
+        Erratum.objects.bulk_update(reviewed.values(), ["needs_review", "republished"])
         run.created, run.updated, run.unchanged = report.created, report.updated, report.unchanged
         run.skipped = sum(report.skipped.values())
         run.finished_at = timezone.now()
         run.report = "\n".join(report.lines())
         run.save()
+
+
+def _years(resolved: list[Resolved]) -> set[int]:
+    return {item.record.year for item in resolved}
+
+
+def _corrected(record: Record, corrected: dict, named: str, report: FileReport, reviewed) -> dict:
+    """The record's fields with each erratum's corrected figure in place of the file's. A
+    file figure that is neither the one the erratum records as published nor the correction
+    flags the erratum for review (once per erratum and run, in `reviewed`)."""
+    given = dict(record.fields)
+    for name, erratum in corrected.items():
+        if name not in given:
+            continue
+        status, number = given[name]
+        known = {erratum.published, erratum.corrected}
+        if not (status == Availability.AVAILABLE and number in known):
+            figure = _fmt(status, number)
+            if (erratum.needs_review, erratum.republished) != (True, figure):
+                erratum.needs_review, erratum.republished = True, figure
+                reviewed[erratum.pk] = erratum
+            report.reviews.append(
+                f"{named} {name}: {figure} at {record.at.get(name, record.where)} is neither "
+                f"the {erratum.published:g} the erratum records as published nor its correction "
+                f"{erratum.corrected:g}; kept the correction, the erratum needs review"
+            )
+        given[name] = (Availability.AVAILABLE, erratum.corrected)
+    return given
+
+
+def _corrections_of_new_values(created: list[Value], corrections: dict, run) -> list[ValueChange]:
+    """The audit of each erratum applied to a value this import created."""
+    return [
+        ValueChange(
+            value=value,
+            field=name,
+            old=f"{erratum.published:g}",
+            new=f"{erratum.corrected:g}",
+            import_run=run,
+            reason=errata.audit_reason(erratum),
+        )
+        for value in created
+        if value.pk
+        for name, erratum in corrections.get(
+            (value.indicator_id, value.period_id, value.area_id, value.disaggregation), {}
+        ).items()
+        if getattr(value, name) == erratum.corrected
+    ]
 
 
 def _lock_periods(years: set[int]) -> dict[int, Period]:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from councils.models import Area
 
@@ -531,6 +532,20 @@ class ValueQuerySet(models.QuerySet):
     def totals(self):
         return self.filter(disaggregation=TOTAL)
 
+    def with_errata(self):
+        """Each value with `corrected`: whether an erratum corrects any of its fields (one
+        EXISTS in the same query; `indicators.errata.corrected_fields` says which)."""
+        return self.annotate(
+            corrected=Exists(
+                Erratum.objects.filter(
+                    area=OuterRef("area"),
+                    indicator=OuterRef("indicator"),
+                    period=OuterRef("period"),
+                    disaggregation=OuterRef("disaggregation"),
+                )
+            )
+        )
+
     def bulk_create(self, objs, *args, **kwargs):
         created = super().bulk_create(objs, *args, **kwargs)
         _announce(_keys(created))
@@ -613,6 +628,13 @@ class Value(models.Model):
         help_text="Counts the saves of the value: an admin form opened at an earlier version "
         "is refused, so no change is lost.",
     )
+    sources = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='The layout of the file that gave each published field ("outcome": '
+        '"workbook"): the import\'s precedence is per field. A field not named here came '
+        "from the layout of the import that last changed the value.",
+    )
 
     objects = ValueQuerySet.as_manager()
 
@@ -667,9 +689,105 @@ class ValueChange(models.Model):
         related_name="+",
     )
     changed_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(
+        max_length=300, blank=True, help_text="Why, when it was an erratum's correction."
+    )
 
     class Meta:
         ordering = ["-changed_at"]
 
     def __str__(self):
         return f"{self.value}: {self.field} {self.old} → {self.new}"
+
+
+class Erratum(models.Model):
+    """A correction of one published figure: the one way to change an official value.
+
+    It names the value by its key and the field it corrects, the figure as published and the
+    corrected one, with the evidence. Recording it writes the corrected figure into the value
+    (`indicators.errata.apply`, audited as a `ValueChange` with the reason); every import
+    keeps it, and flags it for review when a file gives a figure that is neither the one
+    recorded as published nor the correction.
+    """
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="errata")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="errata")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="errata")
+    disaggregation = models.CharField(
+        max_length=20, default=TOTAL, help_text='The breakdown: "Total" for the headline value.'
+    )
+    field = models.CharField(
+        "Figure corrected",
+        max_length=20,
+        choices=[
+            ("outcome", "Outcome"),
+            ("numerator", "Numerator"),
+            ("denominator", "Denominator"),
+            ("base", "Base (respondents)"),
+            ("margin_of_error", "Margin of error"),
+        ],
+    )
+    published = models.FloatField(
+        "Figure as published", help_text="Exactly as the publisher's file gives it."
+    )
+    corrected = models.FloatField(
+        "Corrected figure", help_text="The figure the scorecard uses and shows instead."
+    )
+    reason = models.CharField(
+        max_length=300, help_text="In one sentence: what is wrong with the published figure."
+    )
+    evidence = models.TextField(
+        help_text="How you know: the publisher's notice, or the sums that show the error."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Blank: shipped with the reference data (data/reference/errata.csv).",
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    needs_review = models.BooleanField(
+        default=False,
+        help_text="A later import gave a figure that is neither the one recorded as published "
+        "nor the correction: check whether the correction still holds.",
+    )
+    republished = models.CharField(
+        "Publisher's new figure",
+        max_length=40,
+        blank=True,
+        help_text="What that import gave, while the erratum needs review.",
+    )
+
+    class Meta:
+        verbose_name_plural = "errata"
+        ordering = ["indicator", "period", "area", "disaggregation", "field"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "indicator", "period", "disaggregation", "field"],
+                name="erratum_unique_value_field",
+            ),
+            models.CheckConstraint(
+                condition=Q(field__in=PUBLISHED_FIELDS), name="erratum_field_is_published"
+            ),
+            models.CheckConstraint(
+                condition=~Q(corrected=F("published")), name="erratum_changes_the_figure"
+            ),
+            models.CheckConstraint(
+                condition=Q(needs_review=True, republished__gt="")
+                | Q(needs_review=False, republished=""),
+                name="erratum_review_names_the_new_figure",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.area} {self.indicator.code} {self.period} {self.disaggregation} "
+            f"{self.get_field_display().lower()}: {self.published:g} → {self.corrected:g}"
+        )
+
+    @property
+    def key(self) -> tuple:
+        """The corrected value's key, as VALUE_KEY orders it."""
+        return (self.indicator_id, self.period_id, self.area_id, self.disaggregation)

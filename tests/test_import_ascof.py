@@ -319,26 +319,35 @@ def test_re_importing_a_shipped_file_changes_nothing_and_says_so(path):
     assert state() == before
 
 
-def test_re_importing_the_extract_keeps_the_workbooks_3c2_2018_19_regions_and_says_so_for_each():
-    header, *rows = _read_gzipped_csv(EXTRACT)
-    region_rows = {
-        number: row
-        for number, row in enumerate(rows, start=2)
-        if row[0] == "2018-19" and row[3] == "3D2" and row[6] == "Region"
-    }
+def test_re_importing_the_extract_agrees_with_the_corrected_3c2_2018_19_regions():
     before = state()
 
     output = import_ascof(EXTRACT)
 
-    kept = [line for line in output.splitlines() if line.startswith("  kept: ")]
-    assert [int(line.split(", row ")[1].split(":")[0]) for line in kept] == sorted(region_rows)
-    assert (
-        f"  kept: {EXTRACT.name}, row 8481: outcome 57.6 differs from the stored 62.9 from a "
-        "more authoritative file; kept the stored value"
-    ) in kept
-    assert region_rows[8481][1] == "West Midlands"
+    # The workbook's permuted region rows are corrected by the shipped erratum, which the
+    # extract's outcomes agree with: nothing is kept against them, nothing changes.
+    assert "  kept: " not in output
+    assert "erratum to review" not in output
     assert output.rstrip().endswith("No changes: the data was already up to date.")
     assert state() == before
+
+
+def test_a_kept_line_names_the_area_the_indicator_and_the_year(tmp_path):
+    rows = extract_rows("2021-22", "3D2", {"West Midlands"})
+    rows[1][5] = "12.3"  # the workbook, which outranks the extract, gives 54.8
+    path = write_csv(tmp_path / "ascof_outcomes_total_rows.csv", rows)
+
+    output = import_ascof(path)
+
+    kept = [line for line in output.splitlines() if line.startswith("  kept: ")]
+    assert len(kept) == 1
+    assert kept[0].startswith(
+        f"  kept: West Midlands 3C(2) 2021-22 Total outcome: 12.3 at {path.name}, row 2"
+    )
+    assert kept[0].endswith(
+        "differs from the stored 54.8 from a more authoritative file; kept the stored value"
+    )
+    assert stored("WM", "3C(2)", 2021).outcome == 54.8
 
 
 def test_the_workbooks_3c2_2018_19_region_rows_hold_the_extracts_outcomes_in_ons_code_order():
@@ -357,8 +366,9 @@ def test_the_workbooks_3c2_2018_19_region_rows_hold_the_extracts_outcomes_in_ons
     # workbook's rows in sheet order: every region differs.
     assert list(workbook.values()) == [extract[ons] for ons in sorted(extract)]
     assert all(workbook[region] != extract[ons] for ons, region in REGION_ONS_CODES.items())
-    # The workbook outranks the extract, whichever came first, so its values are stored.
-    assert {region: stored(region, "3C(2)", 2018).outcome for region in workbook} == workbook
+    # The shipped erratum corrects the workbook: the extract's outcomes are stored.
+    corrected = {region: extract[ons] for ons, region in REGION_ONS_CODES.items()}
+    assert {region: stored(region, "3C(2)", 2018).outcome for region in workbook} == corrected
 
 
 # Every layout --------------------------------------------------------------------------------
@@ -562,8 +572,10 @@ def test_the_workbook_and_the_extract_give_the_same_values_in_either_order(tmp_p
     extract_first = import_in_order([extract, workbook], keys)
 
     assert workbook_first == extract_first
-    assert workbook_first[("WM", "3C(2)", 2018, "Total")]["outcome"] == ("available", 62.9)
-    assert workbook_first[("NW", "3C(2)", 2018, "Total")]["outcome"] == ("available", 57.6)
+    # The shipped erratum's corrections, whichever file came first.
+    assert workbook_first[("WM", "3C(2)", 2018, "Total")]["outcome"] == ("available", 57.6)
+    assert workbook_first[("WM", "3C(2)", 2018, "Total")]["base"] == ("available", 2920)
+    assert workbook_first[("NW", "3C(2)", 2018, "Total")]["outcome"] == ("available", 61.7)
 
 
 def test_a_yearly_csv_that_adds_a_numerator_cannot_overturn_the_workbook_by_a_second_import(
@@ -572,28 +584,22 @@ def test_a_yearly_csv_that_adds_a_numerator_cannot_overturn_the_workbook_by_a_se
     header = official_rows(set(), set())[0]
     description = "The proportion of carers who find it easy to find information about support"
     region = ["WM", "West Midlands", "Region", "E12000005", "3D2", "Total"]
-    # The 2018-19 yearly CSV is not shipped: this one carries the extract's outcome and a
-    # numerator the workbook does not have (made up).
+    # The 2021-22 yearly CSV is not shipped: this one carries an outcome other than the
+    # workbook's 54.8 and a numerator the workbook does not have (both made up).
     rows = [
         header,
-        [*region, "Outcome", "57.6", "3D2", description],
+        [*region, "Outcome", "50.1", "3D2", description],
         [*region, "Numerator", "2755", "3D2", description],
     ]
-    path = write_csv(tmp_path / "ascof_2018-19_open_data.csv", rows)
+    path = write_csv(tmp_path / "ascof_2021-22_open_data.csv", rows)
 
     first, second = import_ascof(path), import_ascof(path)
 
-    assert "kept: " in first
+    assert "kept: West Midlands 3C(2) 2021-22 Total outcome: 50.1 at " in first
     assert "No changes" in second
-    assert stored("WM", "3C(2)", 2018).outcome == 62.9
+    assert stored("WM", "3C(2)", 2021).outcome == 54.8
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="importer bug: precedence is kept per value, not per field, so York's 2020-21 1A "
-    "numerator, which only the yearly CSV gives, counts as the workbook's and a revised CSV is "
-    "told it 'differs from the stored 38900 from a more authoritative file'",
-)
 def test_a_revised_yearly_csv_revises_a_numerator_that_only_the_yearly_csv_gives(tmp_path):
     rows = official_rows({"219"}, {"1A"})
     set_value(rows, "219", "1A", "Numerator", "39000")

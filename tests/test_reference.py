@@ -18,6 +18,7 @@ from indicators.catalogue import (
     start_year,
 )
 from indicators.models import (
+    Erratum,
     ImportRun,
     Indicator,
     IndicatorCode,
@@ -341,6 +342,7 @@ def empty_database():
     test rolls back, as one change (one batch, not one recomputation per deleted row)."""
     with freshness.batch():
         Value.objects.all().delete()
+        Erratum.objects.all().delete()
         ImportRun.objects.all().delete()
         ComparatorGroup.objects.all().delete()
         Area.objects.councils().delete()

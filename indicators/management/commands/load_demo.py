@@ -224,7 +224,14 @@ def regional_lead_permissions():
         Q(content_type__app_label__in=["councils", "indicators"], codename__startswith="view_")
         | Q(
             content_type__app_label="indicators",
-            codename__in=["add_value", "change_value", "change_collection"],
+            codename__in=[
+                "add_value",
+                "change_value",
+                "change_collection",
+                "add_erratum",
+                "change_erratum",
+                "delete_erratum",
+            ],
         )
     )
 
