@@ -454,6 +454,11 @@ def _trial(user, council, period, entries: dict, version: int):
     return before, created, changes, None
 
 
+def _not_missing(old: str, new: str) -> bool:
+    """A status going from blank to available: nothing a lead typed, so not shown."""
+    return {old, new} <= {"", Availability.AVAILABLE}
+
+
 def _shown_change(counted: bool, name: str) -> str:
     """The column an entry's field is read from, as the preview names a change."""
     if name == "outcome" and counted:
@@ -537,7 +542,7 @@ def preview_return(user, council, period: Period, path: Path, name: str) -> Prev
         line.changes = [
             (_shown_change(line.counted, name), old, new)
             for i, name, old, new in changes
-            if i == pk
+            if i == pk and not _not_missing(old, new)
         ]
         if pk in created:
             line.outcome = "created"
