@@ -53,6 +53,11 @@ What a change invalidates, and so what is recomputed:
   read on request; a deleted group's rows go with it.
 - **Period** changed (its year or quarter, which moves all its values): everything. Adding
   a period changes nothing until values are added to it.
+- **Erratum** (a correction of a published figure, `indicators.errata`): recording,
+  changing or withdrawing one writes the corrected (or the published) figure into its value
+  with an ordinary save, so it follows the rules above for that value; the erratum's own row
+  changes nothing stored. An import writes the corrections into the values it writes, inside
+  its batch.
 
 `manage.py rebuild_results` (`rebuild`) recomputes everything from the values; the tests
 apply random writes through every path and check the store equals a rebuild.
