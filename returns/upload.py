@@ -19,6 +19,7 @@ import json
 import re
 import secrets
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,8 @@ from scorecard import freshness
 from scorecard.exports import FORMULA_STARTS
 
 MAX_BYTES = 20 * 1024 * 1024
+# A file whose preview is neither confirmed nor cancelled is deleted after this long.
+KEPT_FOR = datetime.timedelta(days=1)
 RETURN_SUFFIXES = (".csv", ".xlsx")
 ASCOF_SUFFIXES = (".csv", ".csv.gz", ".ods", ".xlsx", ".xlsx.gz")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{24}$")
@@ -117,6 +120,7 @@ def store(upload, suffixes: tuple[str, ...], **meta) -> str:
             f"{name} is larger than {MAX_BYTES // 1024 // 1024} MB ({upload.size:,} bytes): "
             f"upload a file of {MAX_BYTES // 1024 // 1024} MB or less"
         )
+    _forget_abandoned()
     token = secrets.token_urlsafe(18)
     folder = _root() / token
     folder.mkdir(parents=True)
@@ -137,6 +141,20 @@ def stored(token: str) -> tuple[Path, dict] | None:
         return None
     path = _root() / token / meta.get("name", "")
     return (path, meta) if path.is_file() else None
+
+
+def _forget_abandoned() -> None:
+    """Delete the files of previews never confirmed or cancelled, a day after their upload."""
+    if not _root().is_dir():
+        return
+    cutoff = time.time() - KEPT_FOR.total_seconds()
+    for meta in _root().glob("*.json"):
+        try:
+            abandoned = meta.stat().st_mtime < cutoff
+        except OSError:  # another request discarded it meanwhile
+            continue
+        if abandoned:
+            discard(meta.stem)
 
 
 def discard(token: str) -> None:

@@ -7,6 +7,8 @@ role on each upload route."""
 import csv
 import gzip
 import io
+import os
+import time
 
 import openpyxl
 import pytest
@@ -321,6 +323,17 @@ def test_cancelling_deletes_the_file_and_saves_nothing(client, users, upload_roo
     assert client.get(f"{WALSALL}upload/{token}/").status_code == 404
 
 
+def test_a_file_left_in_preview_for_a_day_is_deleted_at_the_next_upload(client, users, upload_root):
+    client.force_login(users["walsall"])
+    left = _upload(client, row("WM-CARE-ACT", "green"))
+    recent = _upload(client, row("WM-CARE-ACT", "amber"))
+    a_day_ago = time.time() - upload.KEPT_FOR.total_seconds() - 60
+    os.utime(upload_root / f"{left}.json", (a_day_ago, a_day_ago))
+    latest = _upload(client, row("WM-CARE-ACT", "red"))
+    assert upload.stored(left) is None and not (upload_root / left).exists()
+    assert upload.stored(recent) is not None and upload.stored(latest) is not None
+
+
 def test_a_submitted_return_takes_no_upload(client, users, upload_root):
     lead = users["walsall"]
     everything = {
@@ -495,6 +508,12 @@ def test_an_ascof_import_after_the_data_changed_is_refused_with_a_new_preview(cl
     html = response.content.decode()
     assert "the data changed after the preview" in html and "Confirm and import" in html
     assert not Value.objects.filter(period__year=2024, area__code="406", indicator__code="1A")
+
+
+def test_the_tracker_links_the_ascof_import_for_regional_leads_only(client, users):
+    for who, shown in (("regional", True), ("walsall", False), ("viewer", False)):
+        client.force_login(users[who])
+        assert (f'href="{ASCOF}"' in client.get("/returns/").content.decode()) is shown
 
 
 @pytest.mark.parametrize("who", ["walsall", "viewer", "anonymous"])
