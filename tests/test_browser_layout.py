@@ -45,9 +45,9 @@ def _page_width(page) -> tuple[int, int]:
 def _on_screen(page, locator) -> bool:
     """The element's box lies wholly within the viewport's width."""
     box = locator.bounding_box()
-    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size[
-        "width"
-    ]
+    return (
+        box is not None and box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
+    )
 
 
 @pytest.mark.parametrize("sized_page", VIEWPORTS, indirect=True)

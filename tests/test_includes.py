@@ -162,7 +162,7 @@ def test_tables_use_the_house_style_and_say_how_they_are_sorted():
         Context({"table": table, "request": request})
     )
 
-    assert '<div class="table-wrapper">' in html
+    assert '<div class="table-wrapper" role="region" aria-label="Table" tabindex="0">' in html
     assert 'class="table"' in html
     assert re.search(r'<th scope="col" class="[^"]*"\s+aria-sort="descending">', html)
     assert html.count("aria-sort") == 1  # only the sorted column
