@@ -238,9 +238,24 @@ def quarterly_basis_text(info) -> str:
     return f"Collected quarterly{since}: {basis}."
 
 
-def direction_html(code, previous=None, decimals: int = 1) -> SafeString:
-    """A direction of travel as a symbol and its word, with the previous value in the title."""
-    symbol, words = ARROWS.get(code, ARROWS[stats.NOT_COMPARABLE])
+def direction_words(code, significance: str = "") -> tuple[str, str, str]:
+    """(symbol, words, CSS modifier) of a direction of travel and its significance
+    (`stats.judged_change`): a tested change that is not significant is static, "No
+    significant change"; an untested movement says "not tested"."""
+    if significance == stats.NOT_SIGNIFICANT:
+        return ARROWS[stats.STATIC][0], "No significant change", stats.STATIC
+    if code not in ARROWS:
+        code = stats.NOT_COMPARABLE
+    symbol, words = ARROWS[code]
+    if significance == stats.NOT_TESTED:
+        words = f"{words} (not tested)"
+    return symbol, words, code
+
+
+def direction_html(code, previous=None, decimals: int = 1, significance: str = "") -> SafeString:
+    """A direction of travel as a symbol and its words (`direction_words`), with the previous
+    value in the title."""
+    symbol, words, code = direction_words(code, significance)
     title = words if previous is None else f"{words} (previous {previous})"
     return mark_safe(
         f'<span class="direction direction--{escape(code)}" title="{title}">'
@@ -265,8 +280,8 @@ def heatmap_row(result, councils: set[int]) -> SafeString:
         benchmark = row.group if group else row.national
         band = benchmark.band if benchmark else None
         tag = f"<br>{band_html(benchmark, short=True, group=group)}" if band else ""
+        moved = direction_html(row.direction, row.previous_value, info.decimals, row.significance)
         cells.append(
-            f'<td class="band-{band or "none"}">{value_html(row.cell, info)}{tag}'
-            f"<br>{direction_html(row.direction, row.previous_value, info.decimals)}</td>"
+            f'<td class="band-{band or "none"}">{value_html(row.cell, info)}{tag}<br>{moved}</td>'
         )
     return mark_safe("".join(cells))

@@ -143,14 +143,22 @@ class IndicatorInfo:
             notes.append(f"Compare with care ({label}): {self.cautions[year]}")
         return notes
 
-    def tolerance_for(self, margin_of_error: float | None) -> float:
-        """A change within this is static: the indicator's own tolerance, else the published
-        margin of error for survey measures, else zero."""
-        if self.tolerance is not None:
-            return self.tolerance
-        if self.is_survey and margin_of_error is not None:
-            return margin_of_error
-        return 0.0
+    def base_of(self, cell: "Cell") -> float | None:
+        """What a value's minimum base is judged on (`stats.base_standing`): a survey
+        measure's respondents, another measure's denominator (None when not published)."""
+        return cell.base if self.is_survey else cell.denominator
+
+    def counts_of(self, cell: "Cell") -> tuple[float | None, float | None] | None:
+        """A percentage's counts as its change and its comparison with England are tested on
+        (people or providers among a denominator); None for a survey measure, whose counts are
+        weighted, and for any other kind (a rate per 100,000 is not tested)."""
+        if self.is_survey or self.kind != Kind.PERCENTAGE:
+            return None
+        return _pair(cell)
+
+    def margin_of(self, cell: "Cell") -> float | None:
+        """A survey measure's published margin of error; None for any other measure."""
+        return _finite(cell.margin_of_error) if self.is_survey else None
 
 
 @dataclass(frozen=True)
@@ -172,6 +180,8 @@ class Cell:
     # An entry of a return not yet published (`provisional_cells`): "provisional" when
     # submitted, "draft" before. Never ranked, banded or counted.
     provisional: str = ""
+    # Why a published figure is not available after all (`with_base`): its base is zero.
+    reason: str = ""
 
     @property
     def has_value(self) -> bool:
@@ -180,8 +190,21 @@ class Cell:
     @property
     def status_label(self) -> str:
         if self.status:
-            return Availability(self.status).label
+            label = Availability(self.status).label
+            return f"{label}: {self.reason}" if self.reason else label
         return self.derived or "No data"
+
+
+def with_base(cell: Cell) -> Cell:
+    """A published figure on a base of zero (no survey respondents, or a denominator of 0) is
+    not available, whatever figure is printed (`stats.base_standing`): the workbook gives 1B
+    2019-20 as 0.0 from 0 respondents. Its counts are kept, so Σ aggregates are unchanged."""
+    if cell.status != Availability.AVAILABLE:
+        return cell
+    for base, reason in ((cell.base, "0 respondents"), (cell.denominator, "a denominator of 0")):
+        if base == 0:
+            return replace(cell, status=Availability.NOT_AVAILABLE, reason=f"published on {reason}")
+    return cell
 
 
 EMPTY = Cell()
@@ -194,6 +217,7 @@ class CouncilInfo:
     slug: str
     cassr_code: str
     ons_code: str
+    boundary_break_year: int | None = None  # a boundary change keeping the code (Dorset: 2019)
 
 
 @dataclass
@@ -206,6 +230,9 @@ class CouncilResult:
     previous_value: float | None
     previous_year: int | None
     vs_england: str | None
+    # Whether the direction's change was tested (`stats.judged_change`): stats.SIGNIFICANT,
+    # NOT_SIGNIFICANT or NOT_TESTED; "" when not comparable, or judged otherwise.
+    significance: str = ""
     # Years, or (year, quarter) of a quarterly result, to values, in order.
     trend: dict = field(default_factory=dict)
     previous_quarter: int | None = None
@@ -268,6 +295,8 @@ class IndicatorResult:
     quarter: int | None = None
     # A regional measure within a group: (councils with a published value, councils shown).
     published: tuple[int, int] | None = None
+    # England's values by year, this one included (years only; empty without the trend).
+    england_trend: dict = field(default_factory=dict)
 
     @property
     def period(self) -> str:
@@ -563,9 +592,9 @@ def cells(queryset) -> dict[tuple[int, int], Found]:
     for row in queryset.order_by().values_list(*_VALUE_COLUMNS, *_BASIS_COLUMNS):
         indicator_id, year, quarter, area_id, kind, name, *cell = row[: len(_VALUE_COLUMNS)]
         if quarter is None:
-            found[(indicator_id, year)][area_id] = (kind, Cell(*cell), name)
+            found[(indicator_id, year)][area_id] = (kind, with_base(Cell(*cell)), name)
         else:
-            quarters[(indicator_id, year)][area_id][quarter] = (kind, Cell(*cell), name)
+            quarters[(indicator_id, year)][area_id][quarter] = (kind, with_base(Cell(*cell)), name)
             bases[indicator_id] = row[len(_VALUE_COLUMNS) :]
     for (indicator_id, year), by_area in quarters.items():
         for area_id, by_quarter in by_area.items():
@@ -585,7 +614,7 @@ def quarter_cells(queryset) -> dict[tuple[int, int, int], Found]:
     found: dict[tuple[int, int, int], Found] = defaultdict(dict)
     for row in queryset.order_by().values_list(*_VALUE_COLUMNS):
         indicator_id, year, quarter, area_id, kind, name, *cell = row
-        found[(indicator_id, year, quarter)][area_id] = (kind, Cell(*cell), name)
+        found[(indicator_id, year, quarter)][area_id] = (kind, with_base(Cell(*cell)), name)
     return found
 
 
@@ -640,9 +669,11 @@ def _members(
         )
     else:
         queryset = queryset.annotate(member=Constant(True, output_field=BooleanField()))
-    rows = queryset.order_by("name").values_list("pk", "name", "slug", "code", "ons_code", "member")
-    members = [CouncilInfo(*row[:5]) for row in rows]
-    return members, all(row[5] for row in rows)
+    rows = queryset.order_by("name").values_list(
+        "pk", "name", "slug", "code", "ons_code", "boundary_break_year", "member"
+    )
+    members = [CouncilInfo(*row[:6]) for row in rows]
+    return members, all(row[6] for row in rows)
 
 
 # Computing results from values: what `scorecard.freshness` stores -----------------------
@@ -666,61 +697,90 @@ def polarity_of(info: IndicatorInfo) -> str:
 
 
 class Travel(NamedTuple):
-    """A direction of travel and the period it compares with (its year, and its quarter for a
-    quarterly result)."""
+    """A direction of travel, the period it compares with (its year, and its quarter for a
+    quarterly result) and whether its change was tested (`CouncilResult.significance`)."""
 
     direction: str
     previous_year: int | None
     previous_value: float | None
     previous_quarter: int | None = None
+    significance: str = ""
 
 
 def travel(
-    info: IndicatorInfo, year: int, cell: Cell, earlier: dict, quarter: int | None = None
+    info: IndicatorInfo,
+    year: int,
+    cell: Cell,
+    earlier: dict,
+    quarter: int | None = None,
+    *,
+    boundary: int | None = None,
 ) -> Travel:
     """A council's direction of travel into `year` (or that quarter), the period it is
     compared with and that period's value, from its own earlier cells of the indicator, keyed
-    by year (or by (year, quarter)): see `stats.direction` and `stats.quarterly_direction`."""
+    by year (or by (year, quarter)), and the year of the council's boundary change, if any.
+
+    The period compared with follows the one comparability rule (`stats.previous_comparable`,
+    `stats.quarterly_comparisons`): a series break or the boundary change blocks, a
+    partial-coverage year is never an end, and a value below its minimum base
+    (`ranked_number`) counts as missing at either end. The change is judged by `_judged`."""
+    boundaries = {boundary} - {None}
     if quarter is not None:
-        return _quarter_travel(info, (year, quarter), cell, earlier)
-    series = {y: _number(c) for y, c in earlier.items() if y < year}
-    series[year] = _number(cell)
-    previous_year = stats.previous_comparable(series, year, set(info.breaks))
-    previous = series.get(previous_year) if previous_year is not None else None
-    direction = stats.direction(
-        series[year], previous, polarity_of(info), info.tolerance_for(cell.margin_of_error)
+        return _quarter_travel(info, (year, quarter), cell, earlier, boundaries)
+    series = {y: ranked_number(info, c) for y, c in earlier.items() if y < year}
+    series[year] = ranked_number(info, cell)
+    previous_year = stats.previous_comparable(
+        series, year, set(info.breaks), partial=set(info.partial), boundaries=boundaries
     )
     if info.kind == Kind.RAG:
         texts = {y: _rating(c.text) for y, c in earlier.items() if y < year and _rating(c.text)}
         previous_year = max(texts, default=None)
         direction = stats.rag_movement(texts.get(previous_year), _rating(cell.text))
-    return Travel(direction, previous_year, previous)
+        return Travel(direction, previous_year, None)
+    before = earlier[previous_year] if previous_year is not None else EMPTY
+    previous = series.get(previous_year) if previous_year is not None else None
+    direction, significance = _judged(info, cell, series[year], before, previous)
+    return Travel(direction, previous_year, previous, significance=significance)
 
 
-def _quarter_travel(info: IndicatorInfo, period: tuple[int, int], cell: Cell, earlier) -> Travel:
-    series = {key: _number(c) for key, c in earlier.items() if key < period}
-    series[period] = _number(cell)
-    breaks = set(info.breaks)
+def _judged(info: IndicatorInfo, cell: Cell, current, before: Cell, previous) -> tuple[str, str]:
+    """(direction, significance) from `previous` (`before`'s number) to `current` (`cell`'s).
+
+    A measure of the region's with its own tolerance keeps it (`stats.direction`, no
+    significance); any other change is judged against both ends' uncertainty
+    (`stats.judged_change`): a survey measure's margins of error, a percentage's counts,
+    otherwise not tested."""
+    polarity = polarity_of(info)
+    if info.tolerance is not None:
+        return stats.direction(current, previous, polarity, info.tolerance), ""
+    change = stats.judged_change(
+        current,
+        previous,
+        polarity,
+        margin_current=info.margin_of(cell),
+        margin_previous=info.margin_of(before),
+        counts_current=info.counts_of(cell),
+        counts_previous=info.counts_of(before),
+    )
+    return change.direction, change.significance or ""
+
+
+def _quarter_travel(
+    info: IndicatorInfo, period: tuple[int, int], cell: Cell, earlier, boundaries: set[int]
+) -> Travel:
+    # A boundary change blocks a quarter's comparison as a series break does.
+    breaks = set(info.breaks) | boundaries
+    compared, _ = stats.quarterly_comparisons(info.quarterly_basis, period, breaks)
+    before = earlier.get(compared, EMPTY) if compared else EMPTY
+    significance, previous = "", None
     if info.kind == Kind.RAG:
-        compared, _ = stats.quarterly_comparisons(info.quarterly_basis, period, breaks)
-        before = earlier.get(compared) if compared else None
-        direction = stats.rag_movement(_rating(before.text) if before else None, _rating(cell.text))
-        if direction == stats.NOT_COMPARABLE:
-            compared = None
-        previous = None
+        direction = stats.rag_movement(_rating(before.text), _rating(cell.text))
     else:
-        direction, compared = stats.quarterly_direction(
-            info.quarterly_basis,
-            series,
-            period,
-            polarity_of(info),
-            breaks,
-            info.tolerance_for(cell.margin_of_error),
-        )
-        previous = series.get(compared) if compared else None
-    if compared is None:
+        previous = ranked_number(info, before)
+        direction, significance = _judged(info, cell, ranked_number(info, cell), before, previous)
+    if direction == stats.NOT_COMPARABLE:
         return Travel(direction, None, None)
-    return Travel(direction, compared[0], previous, compared[1])
+    return Travel(direction, compared[0], previous, compared[1], significance)
 
 
 def compute_unit(
@@ -730,6 +790,8 @@ def compute_unit(
     earlier: dict[int, dict],
     groups: dict[int, list[int]],
     quarter: int | None = None,
+    *,
+    boundaries: dict[int, int] | None = None,
 ) -> UnitResults:
     """The results of one indicator in one year (or one of its quarters): national standings,
     each council's direction of travel and comparison with England, and each group's
@@ -737,19 +799,28 @@ def compute_unit(
 
     `found` holds the period's cells by area (as `cells` or `quarter_cells` gives them),
     `earlier` each council's cells of earlier periods by year (by (year, quarter) for a
-    quarter), `groups` the members of each saved comparator group."""
+    quarter), `groups` the members of each saved comparator group, `boundaries` the year of
+    each council's boundary change (`boundary_years`).
+
+    A value below its minimum base (`ranked_number`) is shown but ranked on nothing: it is
+    left out of the distribution, ranks and bands, and has no direction; its counts stay in
+    Σ aggregates. A partial-coverage year is ranked and banded nowhere, in no group either."""
+    boundaries = boundaries or {}
     council_cells = {pk: cell for pk, (kind, cell, _) in found.items() if kind == AreaKind.COUNCIL}
     england = next((cell for kind, cell, _ in found.values() if kind == AreaKind.ENGLAND), EMPTY)
-    values = {pk: _number(cell) for pk, cell in council_cells.items()}
+    partial = quarter is None and year in info.partial
+    values = {pk: None if partial else ranked_number(info, c) for pk, c in council_cells.items()}
     polarity = polarity_of(info)
     national = stats.benchmark_table(values, polarity)
     note = ""
     if info.source == Source.LOCAL:
         note = "A regional measure: compared within the group only."
         national = stats.BenchmarkTable(national.distribution, {})
-    elif year in info.partial:
+    elif partial:
         note = f"No national quartile for {format_period(year)}: {info.partial[year]}"
-        national = stats.BenchmarkTable(national.distribution, {})
+        # The distribution of the councils that took part, as before: described, not ranked.
+        described = {pk: ranked_number(info, c) for pk, c in council_cells.items()}
+        national = stats.BenchmarkTable(stats.distribution(described.values()), {})
     elif national.distribution.n < stats.MIN_VALUES_FOR_BANDS and info.is_numeric:
         note = "No national quartile: fewer than 4 councils have a value."
     status_counts = defaultdict(int)
@@ -761,7 +832,7 @@ def compute_unit(
         status_counts=dict(status_counts),
         values=values,
         travels={
-            pk: travel(info, year, cell, earlier.get(pk, {}), quarter)
+            pk: travel(info, year, cell, earlier.get(pk, {}), quarter, boundary=boundaries.get(pk))
             for pk, cell in council_cells.items()
         },
         vs_england={pk: _vs_england(info, cell, england) for pk, cell in council_cells.items()},
@@ -773,10 +844,16 @@ def compute_unit(
 
 
 def _vs_england(info: IndicatorInfo, cell: Cell, england: Cell) -> str | None:
-    if not info.is_survey:
-        return None
-    return stats.compare_with_england(
-        _number(cell), cell.margin_of_error, _number(england), polarity_of(info)
+    """Similar, better or worse than England on the value's interval (a survey measure's
+    margin of error, a percentage's Wilson interval), else not tested
+    (`stats.england_comparison`); None without both values."""
+    return stats.england_comparison(
+        _number(cell),
+        _number(england),
+        polarity_of(info),
+        margin_of_error=info.margin_of(cell),
+        counts=info.counts_of(cell),
+        multiplier=info.multiplier,
     )
 
 
@@ -797,6 +874,28 @@ def _number(cell: Cell) -> float | None:
     if cell.status != Availability.AVAILABLE:
         return None
     return _finite(cell.outcome)
+
+
+def ranked_number(info: IndicatorInfo, cell: Cell) -> float | None:
+    """The number a cell is ranked and compared on: its published number, unless its known
+    base (`IndicatorInfo.base_of`) is below the minimum of a published measure
+    (`stats.base_standing`). The region's own measures are collected whole, not sampled, and
+    are ranked only within the group, so no minimum applies to them."""
+    number = _number(cell)
+    if number is None or info.source == Source.LOCAL:
+        return number
+    standing = stats.base_standing(_finite(info.base_of(cell)), survey=info.is_survey)
+    return number if standing == stats.RANKED else None
+
+
+def boundary_years() -> dict[int, int]:
+    """Council -> the year its boundary change starts (Dorset: 2019), for the councils that
+    have one (1 query)."""
+    return dict(
+        Area.objects.filter(boundary_break_year__isnull=False).values_list(
+            "pk", "boundary_break_year"
+        )
+    )
 
 
 def _finite(x: float | None) -> float | None:
@@ -841,6 +940,7 @@ _STANDING_COLUMNS = (
     "previous_year",
     "previous_value",
     "previous_quarter",
+    "significance",
     "vs_england",
 )
 _SUMMARY_COLUMNS = (
@@ -856,6 +956,11 @@ _SUMMARY_COLUMNS = (
     "status_counts",
     "aggregate",
 )
+
+
+def _england_words(code: str | None) -> str | None:
+    """A comparison with England as the page words it: "not_tested" is "not tested"."""
+    return code.replace("_", " ") if code else None
 
 
 def _benchmark_of(value, n, rank, tied, band, percentile) -> stats.Benchmark | None:
@@ -881,7 +986,7 @@ def _stored(
         national[indicator][area] = _benchmark_of(value, n, rank, tied, band, p)
         *stored_travel, vs_england = travel_and_england
         travels[indicator][area] = Travel(*stored_travel)
-        england[indicator][area] = vs_england or None
+        england[indicator][area] = _england_words(vs_england)
         values[indicator][area] = value
     summaries = {
         (indicator, group): rest
@@ -914,7 +1019,7 @@ def _stored(
     return found
 
 
-def _computed(year, infos, disaggregation, council_cells_by_unit) -> dict[int, _Stored]:
+def _computed(year, infos, disaggregation, council_cells_by_unit, boundaries) -> dict[int, _Stored]:
     """What would be stored, worked out from the values: for a breakdown other than the total,
     which is not stored (the `benchmark` command's --disaggregation)."""
     ids = [info.id for info in infos]
@@ -929,12 +1034,17 @@ def _computed(year, infos, disaggregation, council_cells_by_unit) -> dict[int, _
     found = {}
     for info in infos:
         unit = compute_unit(
-            info, year, council_cells_by_unit.get((info.id, year), {}), earlier[info.id], {}
+            info,
+            year,
+            council_cells_by_unit.get((info.id, year), {}),
+            earlier[info.id],
+            {},
+            boundaries=boundaries,
         )
         found[info.id] = _Stored(
             national=dict(unit.national.rows),
             travels=unit.travels,
-            vs_england=unit.vs_england,
+            vs_england={pk: _england_words(code) for pk, code in unit.vs_england.items()},
             values=unit.values,
             distribution=unit.national.distribution,
             note=unit.note,
@@ -980,7 +1090,10 @@ def benchmarks(
         base = annual_values(disaggregation).filter(indicator_id__in=ids)
         current = _by_indicator(cells(base.filter(shown, period__in=_periods(year=year))))
         # Here the year's own index is the better path (measured on SQLite: 12 ms, not 20).
-        earlier = base.filter(area_id__in=member_ids, period__year__lt=year)
+        # England's earlier years too: the indicator page's trend draws its line.
+        earlier = base.filter(
+            Q(area_id__in=member_ids) | Q(area_id__in=england), period__year__lt=year
+        )
         history = _by_indicator(cells(earlier)) if with_trend else {}
     else:
         base = quarter_values(disaggregation).filter(indicator_id__in=ids)
@@ -999,7 +1112,8 @@ def benchmarks(
         stored = _stored(year, saved, ids, member_ids, quarter)
     else:
         everyone = cells(base.filter(period__in=_periods(year=year), area__kind=AreaKind.COUNCIL))
-        stored = _computed(year, infos, disaggregation, everyone)
+        boundaries = {m.id: m.boundary_break_year for m in members if m.boundary_break_year}
+        stored = _computed(year, infos, disaggregation, everyone, boundaries)
     points = _national_points(year, ids) if with_national_points and quarter is None else {}
     return {
         info.id: _result(
@@ -1038,6 +1152,12 @@ def _result(info, period, group, members, current, earlier, stored, region_id, p
     council_cells = {pk: cell for pk, (kind, cell, _) in found.items() if kind == AreaKind.COUNCIL}
     england = next((cell for kind, cell, _ in found.values() if kind == AreaKind.ENGLAND), EMPTY)
     region = found[region_id][1] if region_id in found else EMPTY
+    england_trend = {
+        key: _number(cell)
+        for key, by_area in {**earlier, here: found}.items()
+        for kind, cell, _ in by_area.values()
+        if kind == AreaKind.ENGLAND
+    }
     group_table, aggregate = stored.group, stored.aggregate
     if group_table is None:
         group_table, aggregate = _group_table(
@@ -1051,7 +1171,9 @@ def _result(info, period, group, members, current, earlier, stored, region_id, p
         }
         trend = {key: _number(c) for key, c in own.items()}
         trend[here] = _number(cell)
-        moved = stored.travels.get(member.id) or travel(info, year, cell, own, quarter)
+        moved = stored.travels.get(member.id) or travel(
+            info, year, cell, own, quarter, boundary=member.boundary_break_year
+        )
         rows.append(
             CouncilResult(
                 council=member,
@@ -1063,6 +1185,7 @@ def _result(info, period, group, members, current, earlier, stored, region_id, p
                 previous_year=moved.previous_year,
                 previous_quarter=moved.previous_quarter,
                 vs_england=stored.vs_england.get(member.id),
+                significance=moved.significance,
                 trend=dict(sorted(trend.items())),
             )
         )
@@ -1088,6 +1211,7 @@ def _result(info, period, group, members, current, earlier, stored, region_id, p
             *info.caveats(year),
         ],
         national_points=_points_of(info, points.get(info.id, ())),
+        england_trend=dict(sorted(england_trend.items())) if earlier else {},
         quarter=quarter,
         published=published,
     )

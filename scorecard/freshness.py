@@ -241,6 +241,7 @@ def _refresh(units, travels, quarters=None, *, only_groups=None) -> None:
     if not by_indicator:
         return
     infos = {info.id: info for info in data.indicators() if info.id in by_indicator}
+    boundaries = data.boundary_years()
     groups = _saved_groups()
     if only_groups is not None:
         groups = {g: members for g, members in groups.items() if g in only_groups}
@@ -253,12 +254,13 @@ def _refresh(units, travels, quarters=None, *, only_groups=None) -> None:
                 groups,
                 only_groups is not None,
                 quarters.get(indicator),
+                boundaries=boundaries,
             )
 
 
-def _refresh_indicator(info, years, moves, groups, groups_only, quarters=None) -> None:
+def _refresh_indicator(info, years, moves, groups, groups_only, quarters, *, boundaries) -> None:
     if info.quarterly_basis:
-        _refresh_quarters(info, groups, groups_only, quarters)
+        _refresh_quarters(info, groups, groups_only, quarters, boundaries)
     # Every year of the indicator: directions look back, and later years' look back here.
     found = data.cells(data.annual_values().filter(indicator_id=info.id))
     earlier = defaultdict(dict)  # council -> year -> cell
@@ -270,7 +272,7 @@ def _refresh_indicator(info, years, moves, groups, groups_only, quarters=None) -
     for year in sorted(years):
         by_area = found.get((info.id, year), {})
         if by_area:
-            unit = data.compute_unit(info, year, by_area, earlier, groups)
+            unit = data.compute_unit(info, year, by_area, earlier, groups, boundaries=boundaries)
             standings += _standings(info.id, (year, YEAR), unit, groups_only)
             summaries += _summaries(info.id, (year, YEAR), unit, groups_only)
     _replace(
@@ -281,10 +283,10 @@ def _refresh_indicator(info, years, moves, groups, groups_only, quarters=None) -
         summaries,
     )
     if not groups_only:
-        _refresh_travels(info, years, moves, earlier)
+        _refresh_travels(info, years, moves, earlier, boundaries)
 
 
-def _refresh_quarters(info, groups, groups_only, changed=None) -> None:
+def _refresh_quarters(info, groups, groups_only, changed, boundaries) -> None:
     """The quarters of a quarterly measure that a change to the `changed` quarters ((year,
     quarter); None: every quarter) reaches: each changed quarter and the quarters up to the
     same quarter a year later, since a quarter's direction looks back one quarter or one year
@@ -306,7 +308,9 @@ def _refresh_quarters(info, groups, groups_only, changed=None) -> None:
             (y, q) <= (year, quarter) <= (y + 1, q) for y, q in changed
         ):
             continue
-        unit = data.compute_unit(info, year, by_area, earlier, groups, quarter)
+        unit = data.compute_unit(
+            info, year, by_area, earlier, groups, quarter, boundaries=boundaries
+        )
         standings += _standings(info.id, (year, quarter), unit, groups_only)
         summaries += _summaries(info.id, (year, quarter), unit, groups_only)
     stale = {"indicator_id": info.id, "quarter__gt": YEAR}
@@ -325,12 +329,12 @@ def _replace(stale, groups, groups_only, standings, summaries, where=None) -> No
     Summary.objects.bulk_create(summaries, batch_size=2000)
 
 
-def _refresh_travels(info, years, moves, earlier) -> None:
+def _refresh_travels(info, years, moves, earlier, boundaries) -> None:
     """A council's directions in the years after a change to one of its values."""
     for area, changed in moves:
         for year, cell in earlier.get(area, {}).items():
             if year > changed and year not in years:
-                moved = data.travel(info, year, cell, earlier[area])
+                moved = data.travel(info, year, cell, earlier[area], boundary=boundaries.get(area))
                 Standing.objects.filter(
                     indicator_id=info.id, year=year, quarter=YEAR, area_id=area, group__isnull=True
                 ).update(**moved._asdict())

@@ -80,7 +80,9 @@ class Standing(models.Model):
 
     National rows exist for every council with a published row that year. `n` is empty when
     the council is not benchmarked nationally (a regional measure, a partial-coverage year).
-    The direction of travel is the council's own, so it is kept on the national row only.
+    The direction of travel is the council's own, so it is kept on the national row only,
+    with its significance beside it. A value on a base below the minimum (`stats.base_standing`)
+    is stored with no `value`: it takes no part in the distribution and has no direction.
     """
 
     indicator = models.ForeignKey(
@@ -102,6 +104,13 @@ class Standing(models.Model):
     previous_year = models.PositiveSmallIntegerField(null=True)
     previous_quarter = models.PositiveSmallIntegerField(null=True)
     previous_value = models.FloatField(null=True)
+    significance = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Whether the direction's change was tested against both periods' uncertainty: "
+        "significant, not_significant (then static), not_tested; blank when not comparable or "
+        "judged by the measure's own tolerance or its ratings.",
+    )
     vs_england = models.CharField(max_length=10, blank=True)
 
     class Meta:

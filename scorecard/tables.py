@@ -106,7 +106,9 @@ class IndicatorTable(tables.Table):
     def render_direction(self, value, record):
         if record.provisional:  # never ranked: no direction either
             return ""
-        html = cells.direction_html(value, record.previous_value, self.info.decimals)
+        html = cells.direction_html(
+            value, record.previous_value, self.info.decimals, record.significance
+        )
         if record.previous_period:
             html += format_html('<br><span class="hint">since {}</span>', record.previous_period)
         return html

@@ -21,6 +21,7 @@ HEADER = [
     "group_rank",
     "group_quartile",
     "direction",
+    "significance",
     "previous_value",
     "previous_period",
     "national_p25",

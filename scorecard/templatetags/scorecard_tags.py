@@ -30,8 +30,8 @@ def band_label(band):
 
 
 @register.simple_tag
-def direction(code, previous=None, decimals=1):
-    return cells.direction_html(code, previous, decimals)
+def direction(code, previous=None, decimals=1, significance=""):
+    return cells.direction_html(code, previous, decimals, significance)
 
 
 @register.simple_tag

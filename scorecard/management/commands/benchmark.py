@@ -29,6 +29,7 @@ CSV_COLUMNS = [
     "group_rank",
     "group_quartile",
     "direction",
+    "significance",
     "previous_value",
     "previous_period",
     "national_p25",
@@ -49,6 +50,7 @@ TABLE_COLUMNS = [
     ("Group rank", "group_rank_label"),
     ("Group quartile", "group_quartile"),
     ("Direction", "direction"),
+    ("Significance", "significance"),
     ("Previous", "previous"),
 ]
 NUMERIC = {"value", "national_rank_label", "group_rank_label", "previous"}
@@ -205,6 +207,7 @@ class Command(BaseCommand):
                     "group_quartile": group.band if group else None,
                     "group_rank_label": row.group_rank_label,
                     "direction": row.direction.replace("_", " "),
+                    "significance": row.significance.replace("_", " "),
                     "previous_value": rounded(row.previous_value, decimals),
                     "previous": format_number(row.previous_value, decimals)
                     + (f" ({row.previous_period})" if row.previous_period else ""),
