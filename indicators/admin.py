@@ -240,7 +240,13 @@ class ErratumForm(forms.ModelForm):
             self.add_error("corrected", problem)
         self._check_published(data)
         if not data.get("needs_review"):
-            self.instance.republished = ""
+            self.instance.republished = ""  # reviewed
+        elif not self.instance.republished:
+            self.add_error(
+                "needs_review",
+                "Only an import that gives a new published figure marks an erratum for review: "
+                "leave this unticked.",
+            )
         return data
 
     def _check_published(self, data) -> None:

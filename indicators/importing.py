@@ -8,9 +8,12 @@ valid does anything get written, in one transaction.
 
 Merging is field by field. A field a file does not carry never erases a stored one;
 identical values are unchanged; a differing value is updated and audited (`ValueChange`) with
-its new source, unless the stored value came from a more authoritative layout (the official
-workbook outranks the official yearly CSVs, which outrank third-party extracts), so the
-order of imports never changes the result.
+its new source, unless the stored field came from a more authoritative layout (the official
+workbook outranks the official yearly CSVs, which outrank third-party extracts; each field
+remembers the layout that gave it, `Value.sources`), so the order of imports never changes the
+result. A field an erratum corrects (`indicators.errata`) takes the corrected figure from every
+file; a file giving a figure that is neither the published one the erratum records nor the
+correction flags the erratum for review.
 """
 
 import codecs
@@ -1201,7 +1204,8 @@ class Importer:
         )
         precedence = PRECEDENCE[report.layout]
         corrections = errata.by_key(
-            {item.indicator_id for item in resolved}, {periods[y].pk for y in _years(resolved)}
+            {item.indicator_id for item in resolved},
+            {periods[item.record.year].pk for item in resolved},
         )
         reviewed = {}
         to_create, to_update, changes, sources_only = [], {}, [], []
@@ -1318,10 +1322,6 @@ class Importer:
         run.finished_at = timezone.now()
         run.report = "\n".join(report.lines())
         run.save()
-
-
-def _years(resolved: list[Resolved]) -> set[int]:
-    return {item.record.year for item in resolved}
 
 
 def _corrected(record: Record, corrected: dict, named: str, report: FileReport, reviewed) -> dict:

@@ -338,3 +338,22 @@ def test_a_shipped_erratum_with_an_unknown_area_is_refused_and_nothing_is_loaded
         errata.load(path)
     assert not Erratum.objects.exists()
     assert Indicator.objects.exists() and Area.objects.exists() and Period.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_lead_reviews_a_flagged_erratum_by_recording_the_new_published_figure(client, tmp_path):
+    lead(client)
+    path = workbook_copy(tmp_path, WM=60.0)
+    import_ascof(path)
+    erratum = Erratum.objects.get(area__code="WM", period__year=2018, field="outcome")
+    url = f"/admin/indicators/erratum/{erratum.pk}/change/"
+
+    response = client.post(
+        url, {"published": 60, "corrected": 57.6, "reason": "Permuted", "evidence": "Sums"}
+    )
+
+    assert response.status_code == 302
+    erratum.refresh_from_db()
+    assert (erratum.needs_review, erratum.republished, erratum.published) == (False, "", 60)
+    assert "erratum to review" not in import_ascof(path)
+    assert stored("WM", "3C(2)", 2018).outcome == 57.6

@@ -11,7 +11,8 @@ import pytest
 from django.core.management import call_command
 
 from councils.models import Area, ComparatorGroup
-from indicators.models import Availability, Indicator, Period, SeriesBreak, Value
+from indicators import errata
+from indicators.models import Availability, Erratum, Indicator, Period, SeriesBreak, Value
 from scorecard import freshness
 from scorecard.models import Standing, Summary, current_version
 from tests.admin_forms import admin_form_data
@@ -201,6 +202,23 @@ def _reload_the_demo_values(rng, **context):
     call_command("load_demo", stdout=io.StringIO())
 
 
+def _record_an_erratum(rng, **context):
+    value = council_values(
+        rng, indicator__source="ascof", outcome_status=Availability.AVAILABLE, outcome__gt=1
+    )[0]
+    erratum = Erratum.objects.create(
+        area=value.area,
+        indicator=value.indicator,
+        period=value.period,
+        field="outcome",
+        published=value.outcome,
+        corrected=round(value.outcome - 1, 1),
+        reason="A correction",
+        evidence="The publisher's notice",
+    )
+    errata.apply(erratum)
+
+
 WRITES = [
     _save_a_new_outcome,
     _suppress_a_value,
@@ -220,6 +238,7 @@ WRITES = [
     _change_a_quarter,
     _delete_a_fourth_quarter,
     _change_a_quarterly_basis,
+    _record_an_erratum,
 ]
 
 
