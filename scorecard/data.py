@@ -1418,9 +1418,9 @@ def overall_directions(
 ) -> list[CouncilDirection]:
     """The regional account's overall direction of travel of each council from the previous
     year to the year of `at_end` (`benchmarks` for the group): its mean national percentile
-    rank over the ASCOF measures it has at both ends with no series break between them (see
-    `stats.overall_direction`). The previous year's percentile ranks are read as stored
-    (1 query)."""
+    rank over the ASCOF measures it has at both ends with no series break between them, and
+    none for a council whose boundary changed between them (see `stats.overall_direction`).
+    The previous year's percentile ranks are read as stored (1 query)."""
     if not at_end:
         return []
     first = next(iter(at_end.values()))
@@ -1447,7 +1447,9 @@ def overall_directions(
     directions = []
     for row in first.rows:
         council = row.council.id
-        p_start = {pk: earlier[council].get(pk) for pk in measures}
+        # A boundary change within the span leaves nothing comparable (`stats.comparable`).
+        moved = stats.comparable(start, end, boundaries={row.council.boundary_break_year} - {None})
+        p_start = {pk: earlier[council].get(pk) for pk in measures} if moved else {}
         p_end = {pk: _percentile(at_end[pk], council) for pk in measures}
         result = stats.overall_direction(p_start, p_end, tolerance)
         directions.append(
