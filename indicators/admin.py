@@ -224,7 +224,17 @@ class ErratumForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        indicator, field = data.get("indicator"), data.get("field")
+        if not data.get("needs_review"):
+            self.instance.republished = ""  # reviewed
+        elif not self.instance.republished:
+            self.add_error(
+                "needs_review",
+                "Only an import that gives a new published figure marks an erratum for review: "
+                "leave this unticked.",
+            )
+        # A recorded erratum's value and field are read-only: its own.
+        indicator = data.get("indicator") or getattr(self.instance, "indicator", None)
+        field = data.get("field") or self.instance.field
         if indicator is None or not field:
             return data
         if indicator.source != Source.ASCOF:
@@ -239,14 +249,6 @@ class ErratumForm(forms.ModelForm):
         ):
             self.add_error("corrected", problem)
         self._check_published(data)
-        if not data.get("needs_review"):
-            self.instance.republished = ""  # reviewed
-        elif not self.instance.republished:
-            self.add_error(
-                "needs_review",
-                "Only an import that gives a new published figure marks an erratum for review: "
-                "leave this unticked.",
-            )
         return data
 
     def _check_published(self, data) -> None:
