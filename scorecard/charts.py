@@ -23,7 +23,7 @@ from datetime import date
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from indicators.models import Source
+from indicators.models import Kind, Source
 from indicators.periods import format_period, period_label
 from scorecard import stats
 from scorecard.numbers import format_number
@@ -133,6 +133,7 @@ def ranked_bar(
     decimals: int = 1,
     in_group: bool = False,
     ranked: bool = True,
+    years: bool = False,
 ) -> dict:
     """Horizontal bars of the group's councils, in the order given (best first).
 
@@ -143,9 +144,15 @@ def ranked_bar(
     band, one legend entry per band, with the band's word in the hover text and beside each
     bar. `reference_lines` are mappings with `name` and `value` (England, the region), drawn
     as vertical lines that differ by dash and are named in the legend with their value.
+    With `years` the values are years: each council is a marker on a time axis, not a bar
+    from zero.
     """
     rows = [{**row, "value": _number(row.get("value"))} for row in rows]
     rows = [row for row in rows if row["value"] is not None]
+
+    def say(value: float) -> str:
+        return str(round(value)) if years else format_number(value, decimals)
+
     names = [row["name"] for row in rows]
     traces = []
     for band in (1, 2, 3, 4, None):
@@ -153,10 +160,27 @@ def ranked_bar(
         if not members:
             continue
         word = band_word(band, in_group=in_group, ranked=ranked)
-        labels = [row.get("label") or format_number(row["value"], decimals) for row in members]
+        labels = [row.get("label") or say(row["value"]) for row in members]
         scope = "band within the group" if in_group else "national quartile band"
         traces.append(
             {
+                "type": "scatter",
+                "mode": "markers+text",
+                "x": [_year_date(row["value"]) for row in members],
+                "y": [row["name"] for row in members],
+                "name": f"{band} {word}" if band else word,
+                "marker": {
+                    "color": BAND_COLOURS[band],
+                    "size": 12,
+                    "line": {"color": TEXT, "width": 1},
+                },
+                "text": [f"{label} · {word}" for label in labels],
+                "textposition": "middle right",
+                "cliponaxis": False,
+                "hovertemplate": f"%{{y}}: %{{text}} ({scope} {band or '–'})<extra></extra>",
+            }
+            if years
+            else {
                 "type": "bar",
                 "x": [row["value"] for row in members],
                 "y": [row["name"] for row in members],
@@ -173,14 +197,15 @@ def ranked_bar(
     drawn = [line for line in reference_lines if _number(line.get("value")) is not None]
     for i, line in enumerate(drawn):
         value = _number(line["value"])
-        label = line.get("label") or format_number(value, decimals)
+        label = line.get("label") or say(value)
+        at = _year_date(value) if years else value
         shapes.append(
             {
                 "type": "line",
                 "xref": "x",
                 "yref": "paper",
-                "x0": value,
-                "x1": value,
+                "x0": at,
+                "x1": at,
                 "y0": 0,
                 "y1": 1,
                 "line": {"color": TEXT, "width": 2, "dash": REFERENCE_DASHES[i % 4]},
@@ -196,12 +221,23 @@ def ranked_bar(
             barmode="overlay",
             shapes=shapes,
             margin={"l": 10, "r": 150, "t": 60, "b": 110},  # room for "40.3 · Upper middle"
-            xaxis={
-                "title": {"text": axis_title},
-                "gridcolor": "#E5E5E5",
-                "zeroline": True,
-                "automargin": True,
-            },
+            xaxis=(
+                {
+                    "title": {"text": axis_title},
+                    "type": "date",
+                    "tickformat": "%Y",
+                    "dtick": "M12",
+                    "gridcolor": "#E5E5E5",
+                    "automargin": True,
+                }
+                if years
+                else {
+                    "title": {"text": axis_title},
+                    "gridcolor": "#E5E5E5",
+                    "zeroline": True,
+                    "automargin": True,
+                }
+            ),
             yaxis={
                 "categoryorder": "array",
                 "categoryarray": names,
@@ -284,77 +320,131 @@ def distribution(
     }
 
 
-def trend_lines(
-    series_by_council: Mapping[str, Mapping[str, float | None]],
-    breaks: Iterable[str],
+def _year_date(value) -> str | None:
+    """A year as a value (2024) as a date on a time axis ("2024-01-01")."""
+    value = _number(value)
+    return None if value is None else f"{round(value):04d}-01-01"
+
+
+def trend_range(
+    ranges: Mapping[str, tuple[float | None, float | None]],
     title: str,
     *,
-    highlighted: Iterable[str] = (),
+    dates: Mapping[str, date],
+    breaks: Iterable[str] = (),
+    england: Mapping[str, float | None] | None = None,
+    council: tuple[str, Mapping[str, float | None]] | None = None,
+    group_name: str = "the group",
     axis_title: str = "",
     decimals: int = 1,
-    dates: Mapping[str, date] | None = None,
+    years: bool = False,
 ) -> dict:
-    """One line per council over periods (`series_by_council`: name -> period label ->
-    value; None or a missing period leaves a gap). A line never joins across a series break:
-    before each period in `breaks` (the first not comparable with earlier ones) a None point
-    is inserted, and a dotted vertical line marks the break. With `highlighted`, those
-    councils are drawn in colour and the rest in grey. The hover text gives each value to
-    `decimals`.
-
-    With `dates` (period label -> the date it stands at, e.g. `period_middle`), the periods
-    are placed on a time axis at those dates, labelled with their names, so that quarters sit
-    at their true distance apart; the hover text names the period."""
+    """A group's trend on a time axis: its range each period (`ranges`: period label ->
+    (lowest, highest), in order) as a shaded band edged by thin lines, England as a dashed
+    black line with square markers and, with `council` (name, period label -> value), that
+    council as a thick blue line with round markers; each named in the legend, so none is
+    told by colour alone. Periods sit at `dates` (e.g. `period_middle`) and are labelled with
+    their names. A line never joins across a series break: before each period in `breaks`
+    a gap is left and a dotted vertical line marks the break. With `years`, the values are
+    years and the value axis is a time axis too."""
     breaks = set(breaks)
-    chosen = set(highlighted)
-    periods = sorted({period for series in series_by_council.values() for period in series})
-    if dates:
-        periods.sort(key=lambda period: dates[period])
+    periods = list(ranges)
 
-    def x_of(period):
-        return dates[period].isoformat() if dates else period
+    def say(value) -> str:
+        value = _number(value)
+        if years:
+            return "" if value is None else str(round(value))
+        return format_number(value, decimals)
 
-    traces = []
-    for i, (name, series) in enumerate(series_by_council.items()):
+    def line(values: Mapping[str, float | None]):
         xs, ys, labels = [], [], []
         for j, period in enumerate(periods):
             if j and period in breaks:
-                xs.append(x_of(period))
+                xs.append(dates[period].isoformat())
                 ys.append(None)
-                labels.append(period)
-            xs.append(x_of(period))
-            ys.append(_number(series.get(period)))
-            labels.append(period)
-        muted = bool(chosen) and name not in chosen
-        trace = {
+                labels.append("")
+            xs.append(dates[period].isoformat())
+            ys.append(_number(values.get(period)))
+            labels.append(f"{period}: {say(values.get(period)) or 'no value'}")
+        if years:
+            ys = [_year_date(y) for y in ys]
+        return xs, ys, labels
+
+    edge = {"color": OKABE_ITO["sky_blue"], "width": 1}
+    low_x, low_y, _ = line({p: low for p, (low, _high) in ranges.items()})
+    high_x, high_y, _ = line({p: high for p, (_low, high) in ranges.items()})
+    spans = [""]
+    for j, period in enumerate(periods):
+        if j and period in breaks:
+            spans.append("")
+        low, high = ranges[period]
+        spans.append(f"{period}: {say(low)} to {say(high)}" if _number(low) is not None else period)
+    traces = [
+        {
             "type": "scatter",
-            "x": xs,
-            "y": ys,
-            "name": name,
-            "mode": "lines+markers",
+            "x": low_x,
+            "y": low_y,
+            "mode": "lines",
+            "line": edge,
             "connectgaps": False,
-            "customdata": [format_number(y, decimals) for y in ys],
-            "line": {
-                "color": MUTED if muted else LINE_COLOURS[i % len(LINE_COLOURS)],
-                "width": 1.5 if muted else 2.5,
-                "dash": LINE_DASHES[(i // len(LINE_COLOURS)) % len(LINE_DASHES)],
-            },
-            "marker": {"size": 5 if muted else 7},
-            "hovertemplate": "%{fullData.name}, %{x}: %{customdata}<extra></extra>",
-        }
-        if dates:
-            trace["text"] = labels
-            trace["hovertemplate"] = "%{fullData.name}, %{text}: %{customdata}<extra></extra>"
-        traces.append(trace)
+            "showlegend": False,
+            "hoverinfo": "skip",
+            "name": f"Lowest in {group_name}",
+        },
+        {
+            "type": "scatter",
+            "x": high_x,
+            "y": high_y,
+            "mode": "lines",
+            "line": edge,
+            "connectgaps": False,
+            "fill": "tonexty",
+            "fillcolor": "rgba(86,180,233,0.3)",
+            "name": f"Range of {group_name} (lowest to highest)",
+            "text": spans[1:],
+            "hovertemplate": "%{text}<extra>Range</extra>",
+        },
+    ]
+    if england and any(_number(v) is not None for v in england.values()):
+        xs, ys, labels = line(england)
+        traces.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "mode": "lines+markers",
+                "name": "England",
+                "connectgaps": False,
+                "line": {"color": TEXT, "width": 2, "dash": "dash"},
+                "marker": {"size": 7, "symbol": "square", "color": TEXT},
+                "text": labels,
+                "hovertemplate": "England, %{text}<extra></extra>",
+            }
+        )
+    if council:
+        name, values = council
+        xs, ys, labels = line(values)
+        traces.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "mode": "lines+markers",
+                "name": name,
+                "connectgaps": False,
+                "line": {"color": OKABE_ITO["blue"], "width": 3},
+                "marker": {"size": 9, "symbol": "circle", "color": OKABE_ITO["blue"]},
+                "text": labels,
+                "hovertemplate": "%{fullData.name}, %{text}<extra></extra>",
+            }
+        )
     shapes, annotations = [], []
     for period in sorted(breaks & set(periods)):
         index = periods.index(period)
         if index == 0:
             continue
-        if dates:
-            before, after = dates[periods[index - 1]], dates[period]
-            position = (before + (after - before) / 2).isoformat()
-        else:
-            position = index - 0.5
+        before, after = dates[periods[index - 1]], dates[period]
+        position = (before + (after - before) / 2).isoformat()
         shapes.append(
             {
                 "type": "line",
@@ -374,37 +464,33 @@ def trend_lines(
                 "y": 1,
                 "yref": "paper",
                 "yanchor": "bottom",
-                "text": f"Series break: not comparable before {period}",
+                "text": f"Series break before {period}",
                 "showarrow": False,
                 "font": {"size": 12},
             }
         )
+    value_axis = {"title": {"text": axis_title}, "gridcolor": "#E5E5E5", "automargin": True}
+    if years:
+        value_axis |= {"type": "date", "tickformat": "%Y", "dtick": "M12"}
+    # Every other period named when there are many, so the labels fit a phone.
+    step = 1 if len(periods) <= 6 else 2
     return {
         "data": traces,
         "layout": _layout(
             title,
-            height=500,
-            margin={"l": 10, "r": 20, "t": 70, "b": 160},  # a legend of up to 14 councils
+            height=420,
+            margin={"l": 10, "r": 20, "t": 70, "b": 120},
             shapes=shapes,
             annotations=annotations,
-            xaxis=(
-                {
-                    "type": "date",
-                    "tickmode": "array",
-                    "tickvals": [x_of(period) for period in periods],
-                    "ticktext": periods,
-                    "tickangle": -45 if len(periods) > 4 else 0,
-                    "automargin": True,
-                }
-                if dates
-                else {
-                    "type": "category",
-                    "categoryorder": "array",
-                    "categoryarray": periods,
-                    "automargin": True,
-                }
-            ),
-            yaxis={"title": {"text": axis_title}, "gridcolor": "#E5E5E5", "automargin": True},
+            xaxis={
+                "type": "date",
+                "tickmode": "array",
+                "tickvals": [dates[p].isoformat() for p in periods[::-1][::step]][::-1],
+                "ticktext": periods[::-1][::step][::-1],
+                "tickangle": -45 if len(periods) > 4 else 0,
+                "automargin": True,
+            },
+            yaxis=value_axis,
         ),
     }
 
@@ -475,10 +561,25 @@ def _sparkline_label(present, labels, decimals) -> str:
     return f"Trend from {say(first_i, first_v)} to {say(last_i, last_v)}"
 
 
-def indicator_figures(result) -> list[Chart]:
+def _names(names: Sequence[str]) -> str:
+    """ "Birmingham", "Birmingham and Coventry", "Birmingham, Coventry and Dudley"."""
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def value_text(value, info) -> str:
+    """A value as a chart says it: a year as a year ("2024", never "2,024"), anything else
+    to the measure's decimals."""
+    if getattr(info, "kind", None) == Kind.YEAR and _number(value) is not None:
+        return str(round(value))
+    return format_number(value, info.decimals)
+
+
+def indicator_figures(result, council: str | None = None) -> list[Chart]:
     """The indicator page's charts for a `data.IndicatorResult`: the group ranked with
-    England and the region, every council in England with the group's marked, and each
-    member's trend with the indicator's series breaks."""
+    England and the region, every council in England with the group's marked, and the trend:
+    the group's range (lowest to highest), England and, when `council` names one of the
+    group's councils, that council, with the indicator's series breaks."""
     info = result.indicator
     decimals = info.decimals
     heading = f"{result.published_code} {info.short_name}"
@@ -487,6 +588,9 @@ def indicator_figures(result) -> list[Chart]:
     in_group = getattr(info, "source", None) == Source.LOCAL
     ranked = not in_group or getattr(info, "polarity", None) != stats.NO_JUDGEMENT
 
+    def say(value) -> str:
+        return value_text(value, info)
+
     def band_of(row):
         benchmark = row.group if in_group else row.national
         return benchmark.band if benchmark else None
@@ -494,23 +598,26 @@ def indicator_figures(result) -> list[Chart]:
     valued = [row for row in result.rows if row.cell.has_value and row.cell.outcome is not None]
     if valued:
         references = [
-            {"name": name, "value": cell.outcome}
+            {"name": name, "value": cell.outcome, "label": say(cell.outcome)}
             for name, cell in (("England", result.england), (result.region_name, result.region))
             if name and cell.has_value and cell.outcome is not None
         ]
-        highest = max(valued, key=lambda row: row.cell.outcome)
-        lowest = min(valued, key=lambda row: row.cell.outcome)
-        high, low = (format_number(row.cell.outcome, decimals) for row in (highest, lowest))
+        spread = stats.value_range({row.council.name: row.cell.outcome for row in valued})
         summary = " ".join(
             [
-                f"Highest: {highest.council.name} ({high});",
-                f"lowest: {lowest.council.name} ({low}).",
-                *(f"{r['name']}: {format_number(r['value'], decimals)}." for r in references),
+                f"Highest: {_names(spread.at_max)} ({say(spread.max)});",
+                f"lowest: {_names(spread.at_min)} ({say(spread.min)}).",
+                *(f"{r['name']}: {r['label']}." for r in references),
             ]
         )
         title = f"{heading}: {result.group_name}, {result.period}"
         bars = [
-            {"name": row.council.name, "value": row.cell.outcome, "band": band_of(row)}
+            {
+                "name": row.council.name,
+                "value": row.cell.outcome,
+                "band": band_of(row),
+                "label": say(row.cell.outcome),
+            }
             for row in valued
         ]
         charts.append(
@@ -526,6 +633,7 @@ def indicator_figures(result) -> list[Chart]:
                     decimals=decimals,
                     in_group=in_group,
                     ranked=ranked,
+                    years=getattr(info, "kind", None) == Kind.YEAR,
                 ),
                 header=[
                     "Group rank",
@@ -537,7 +645,7 @@ def indicator_figures(result) -> list[Chart]:
                     [
                         row.group_rank_label,
                         row.council.name,
-                        format_number(row.cell.outcome, decimals) or row.cell.status_label,
+                        say(row.cell.outcome) or row.cell.status_label,
                         band_word(band_of(row), in_group=in_group, ranked=ranked),
                     ]
                     for row in result.rows
@@ -547,39 +655,81 @@ def indicator_figures(result) -> list[Chart]:
     points = result.national_points
     if points:
         charts.append(_national_chart(result, heading))
+    trend = _trend_chart(result, heading, council)
+    if trend:
+        charts.append(trend)
+    return charts
+
+
+def _trend_chart(result, heading: str, council: str | None) -> Chart | None:
+    """The group's range, England and the chosen council over every period with a value, on
+    a time axis; the table behind it gives every council's values, England's and the range."""
+    info = result.indicator
     quarterly = getattr(result, "quarter", None) is not None
     series = {
         row.council.name: {period_label(key): v for key, v in row.trend.items()}
         for row in result.rows_by_name
     }
+    england_trend = getattr(result, "england_trend", {}) or {}
     keys = {period_label(key): key for row in result.rows for key in row.trend}
-    # Quarters sit on a time axis at their middles; years stay one category apiece.
-    dates = {label: period_middle(*key) for label, key in keys.items()} if quarterly else None
-    periods = sorted(keys, key=lambda label: dates[label]) if dates else sorted(keys)
-    if len(periods) > 1:
-        # A break in a year parts its Q1 from the quarter before.
-        breaks = [format_period(year, 1 if quarterly else None) for year in sorted(info.breaks)]
-        shown = [b for b in breaks if b in periods and b != periods[0]]
-        title = f"{heading}: trend, {result.group_name}"
-        summary = f"Each council's value from {periods[0]} to {periods[-1]}."
-        if shown:
-            summary += f" Series break in {', '.join(shown)}: lines are not joined across it."
-        charts.append(
-            Chart(
-                id=f"chart-trend-{info.slug}",
-                title=title,
-                summary=summary,
-                figure=trend_lines(
-                    series, breaks, title, axis_title=info.unit, decimals=decimals, dates=dates
-                ),
-                header=["Council", *periods],
-                rows=[
-                    [name, *(format_number(values.get(p), decimals) or "No value" for p in periods)]
-                    for name, values in series.items()
-                ],
-            )
-        )
-    return charts
+    keys |= {period_label(key): key for key in england_trend}
+    dates = {
+        label: period_middle(*key) if quarterly else period_middle(key)
+        for label, key in keys.items()
+    }
+    periods = sorted(keys, key=lambda label: dates[label])
+    if len(periods) < 2:
+        return None
+    # A break in a year parts its Q1 from the quarter before.
+    breaks = [format_period(year, 1 if quarterly else None) for year in sorted(info.breaks)]
+    shown = [b for b in breaks if b in periods and b != periods[0]]
+    england = {period_label(key): v for key, v in england_trend.items()}
+    chosen = next((name for name in series if council and name == council), None)
+    spread = {
+        period: stats.value_range({name: values.get(period) for name, values in series.items()})
+        for period in periods
+    }
+    title = f"{heading}: trend, {chosen or result.group_name}"
+    words = [f"The range of {result.group_name} (lowest to highest)"]
+    if any(_number(v) is not None for v in england.values()):
+        words.append("England")
+    if chosen:
+        words.append(chosen)
+    summary = f"{_names(words)}, from {periods[0]} to {periods[-1]}."
+    if shown:
+        summary += f" Series break in {', '.join(shown)}: lines are not joined across it."
+    if not chosen:
+        summary += " Choose a council to draw its line."
+
+    def say(value) -> str:
+        return value_text(value, info) or "No value"
+
+    rows = [[name, *(say(values.get(p)) for p in periods)] for name, values in series.items()]
+    rows += [
+        ["Lowest in the group", *(say(spread[p].min) for p in periods)],
+        ["Highest in the group", *(say(spread[p].max) for p in periods)],
+    ]
+    if england:
+        rows.append(["England", *(say(england.get(p)) for p in periods)])
+    return Chart(
+        id=f"chart-trend-{info.slug}",
+        title=title,
+        summary=summary,
+        figure=trend_range(
+            {p: (spread[p].min, spread[p].max) for p in periods},
+            title,
+            dates=dates,
+            breaks=breaks,
+            england=england,
+            council=(chosen, series[chosen]) if chosen else None,
+            group_name=result.group_name,
+            axis_title=info.unit,
+            decimals=info.decimals,
+            years=getattr(info, "kind", None) == Kind.YEAR,
+        ),
+        header=["Council", *periods],
+        rows=rows,
+    )
 
 
 def _national_chart(result, heading: str) -> Chart:

@@ -295,9 +295,11 @@ def indicator_detail(request, slug):
         return _download(
             request, f"{info.slug}-{result.period}", CSV_HEADER, _results_rows([shown])
         )
+    councils = [(row.council.slug, row.council.name) for row in result.rows_by_name]
+    council = request.GET.get("council", "")
     figures = []
     if info.is_numeric and any(row.cell.has_value for row in result.rows):
-        figures = charts.indicator_figures(result)
+        figures = charts.indicator_figures(result, dict(councils).get(council))
     return render(
         request,
         "scorecard/indicator_detail.html",
@@ -308,6 +310,8 @@ def indicator_detail(request, slug):
             "figures": figures,
             "table": table,
             "publishing": publishing,
+            "councils": councils,
+            "council": council,
         },
     )
 

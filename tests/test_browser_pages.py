@@ -63,7 +63,8 @@ def test_the_indicator_page_draws_all_its_charts_each_with_its_table_behind_it(p
     expect(national.locator(".legendtext", has_text="West Midlands ADASS (14)")).to_have_count(1)
     figures = page.locator("figure.chart-figure")
     expect(figures).to_have_count(len(ids))
-    for index, rows in enumerate([14, 151, 14]):
+    # The trend's table: each council, then the group's lowest and highest, then England.
+    for index, rows in enumerate([14, 151, 17]):
         details = figures.nth(index).locator("details")
         expect(details).to_have_count(1)
         expect(details.locator("summary")).to_have_text("Table behind the chart")

@@ -32,6 +32,9 @@ def assert_plotly_accepts(figure: dict) -> None:
     assert go.Figure(figure).to_plotly_json() == figure
 
 
+DATES = {f"{year}-{(year + 1) % 100:02d}": charts.period_middle(year) for year in range(2015, 2026)}
+
+
 def title(figure) -> str:
     return figure["layout"]["title"]["text"]
 
@@ -39,7 +42,7 @@ def title(figure) -> str:
 def test_every_figure_has_its_title():
     assert title(charts.ranked_bar(ROWS, "Direct payments", REFERENCES)) == "Direct payments"
     assert title(charts.distribution({"A": 1.0}, ["A"], "Spread")) == "Spread"
-    assert title(charts.trend_lines({"A": {"2023-24": 1.0}}, [], "Trend")) == "Trend"
+    assert title(charts.trend_range({"2023-24": (1.0, 2.0)}, "Trend", dates=DATES)) == "Trend"
 
 
 def test_ranked_bars_keep_the_order_given_and_name_the_band_in_words():
@@ -82,27 +85,56 @@ def test_the_distribution_shows_every_council_and_marks_the_group_by_shape():
     assert group["marker"]["symbol"] != others["marker"]["symbol"]
 
 
-def test_trend_lines_break_at_a_series_break():
-    series = {"Birmingham": {"2022-23": 38.2, "2023-24": 39.1, "2024-25": 30.0}}
+def test_the_trend_draws_the_groups_range_england_and_the_chosen_council_apart_at_a_break():
+    ranges = {"2022-23": (20.0, 38.2), "2023-24": (21.0, 39.1), "2024-25": (19.0, 30.0)}
+    england = {"2022-23": 24.0, "2023-24": 25.0, "2024-25": 26.0}
+    council = ("Birmingham", {"2022-23": 38.2, "2023-24": 39.1, "2024-25": 30.0})
 
-    figure = charts.trend_lines(series, ["2024-25"], "Trend")
+    figure = charts.trend_range(
+        ranges, "Trend", dates=DATES, breaks=["2024-25"], england=england, council=council
+    )
 
-    line = figure["data"][0]
-    assert line["y"] == [38.2, 39.1, None, 30.0]
-    assert line["x"] == ["2022-23", "2023-24", "2024-25", "2024-25"]
-    assert line["connectgaps"] is False
+    low, high, line_england, line_council = figure["data"]
+    assert high["fill"] == "tonexty" and "Range of" in high["name"]
+    assert low["showlegend"] is False
+    assert line_england["name"] == "England" and line_england["line"]["dash"] == "dash"
+    assert line_council["name"] == "Birmingham" and line_council["marker"]["symbol"] == "circle"
+    assert line_council["y"] == [38.2, 39.1, None, 30.0]
+    assert line_council["connectgaps"] is False
+    assert figure["layout"]["xaxis"]["type"] == "date"
     assert "Series break" in figure["layout"]["annotations"][0]["text"]
+    assert_plotly_accepts(figure)
 
 
-def test_trend_lines_leave_a_gap_for_a_missing_period_and_ignore_a_break_at_the_start():
-    series = {"A": {"2019-20": 1.0, "2021-22": 3.0}, "B": {"2020-21": 2.0}}
+def test_the_trend_without_a_council_is_the_range_and_england_and_ignores_a_break_at_the_start():
+    ranges = {"2019-20": (1.0, 2.0), "2020-21": (None, None), "2021-22": (3.0, 4.0)}
 
-    figure = charts.trend_lines(series, ["2019-20"], "Trend")
+    figure = charts.trend_range(ranges, "Trend", dates=DATES, breaks=["2019-20"])
 
-    a, b = figure["data"]
-    assert a["y"] == [1.0, None, 3.0]
-    assert b["y"] == [None, 2.0, None]
+    low, high = figure["data"]
+    assert low["y"] == [1.0, None, 3.0] and high["y"] == [2.0, None, 4.0]
     assert not figure["layout"].get("shapes")
+
+
+def test_a_year_measure_is_drawn_on_time_axes_never_as_bars_from_zero():
+    rows = [{"name": "A", "value": 2024, "band": 1}, {"name": "B", "value": 2021, "band": 4}]
+
+    bars = charts.ranked_bar(rows, "Local account", years=True)
+    trend = charts.trend_range(
+        {"2022-23": (2021.0, 2023.0), "2023-24": (2021.0, 2024.0)},
+        "Local account",
+        dates=DATES,
+        years=True,
+    )
+
+    assert {trace["type"] for trace in bars["data"]} == {"scatter"}
+    assert bars["layout"]["xaxis"]["type"] == "date"
+    assert bars["data"][0]["x"] == ["2024-01-01"]
+    assert trend["layout"]["yaxis"]["type"] == "date"
+    assert trend["data"][1]["y"] == ["2023-01-01", "2024-01-01"]
+    assert "2,024" not in json.dumps(bars) + json.dumps(trend)
+    assert_plotly_accepts(bars)
+    assert_plotly_accepts(trend)
 
 
 def test_hover_text_gives_values_rounded_half_away_from_zero_to_the_decimals():
@@ -111,10 +143,16 @@ def test_hover_text_gives_values_rounded_half_away_from_zero_to_the_decimals():
     assert (group["customdata"], others["customdata"]) == (["56.4"], ["27.9"])
     assert group["hovertemplate"] == "%{text}: %{customdata}<extra></extra>"
 
-    trend = charts.trend_lines({"A": {"2023-24": 2.675, "2024-25": 0.125}}, [], "T", decimals=2)
-    assert trend["data"][0]["customdata"] == ["2.68", "0.13"]
-    assert "%{customdata}" in trend["data"][0]["hovertemplate"]
-    assert trend["data"][0]["y"] == [2.675, 0.125]  # drawn where it is, shown as published
+    trend = charts.trend_range(
+        {"2023-24": (2.675, 2.675), "2024-25": (0.125, 0.125)},
+        "T",
+        dates=DATES,
+        council=("A", {"2023-24": 2.675, "2024-25": 0.125}),
+        decimals=2,
+    )
+    assert trend["data"][-1]["text"] == ["2023-24: 2.68", "2024-25: 0.13"]
+    assert "%{text}" in trend["data"][-1]["hovertemplate"]
+    assert trend["data"][-1]["y"] == [2.675, 0.125]  # drawn where it is, shown as published
 
     bars = charts.ranked_bar([{"name": "A", "value": 2.675, "band": 1}], "Bars", decimals=2)
     assert bars["data"][0]["text"] == ["2.68 · Upper"]
@@ -130,11 +168,13 @@ FIGURES = {
         {"A": 1.0, "B": 2.0, "C": 3.0}, ["B"], "Spread", highlight_name="WM", axis_title="%"
     ),
     "distribution with no group": charts.distribution({"A": 1.0}, [], "Spread"),
-    "trend lines across a break": charts.trend_lines(
-        {"A": {"2022-23": 1.0, "2023-24": 2.0}, "B": {"2023-24": 3.0}},
-        ["2023-24"],
+    "trend range across a break": charts.trend_range(
+        {"2022-23": (1.0, 1.0), "2023-24": (2.0, 3.0)},
         "Trend",
-        highlighted=["A"],
+        dates=DATES,
+        breaks=["2023-24"],
+        england={"2022-23": 1.5, "2023-24": 2.5},
+        council=("A", {"2022-23": 1.0, "2023-24": 2.0}),
         axis_title="%",
     ),
 }
@@ -159,7 +199,11 @@ def test_figures_are_plain_json_with_nan_and_other_number_types_as_missing_or_fl
         "Bars",
         [{"name": "England", "value": math.nan}, {"name": "Region", "value": Decimal("2")}],
     )
-    trend = charts.trend_lines({"A": {"2022-23": math.inf, "2023-24": np.float64(2.0)}}, [], "T")
+    trend = charts.trend_range(
+        {"2022-23": (math.inf, math.inf), "2023-24": (np.float64(2.0), np.float64(2.0))},
+        "T",
+        dates=DATES,
+    )
 
     box, others, group = spread["data"]
     assert box["x"] == [1.5, 2.5, 3.0] and box["name"] == "All councils in England (3)"
@@ -258,7 +302,18 @@ def test_the_indicator_page_gets_a_ranked_chart_and_a_trend_each_with_its_table(
     assert ranked.rows[2] == ["", "Sandwell", "Suppressed [c]", "No band"]
     assert trend.header == ["Council", "2023-24", "2024-25"]
     assert "Series break in 2024-25" in trend.summary
-    assert trend.figure["data"][0]["y"] == [38.2, None, 39.1]
+    assert trend.rows[-2:] == [
+        ["Lowest in the group", "21.0", "20.0"],
+        ["Highest in the group", "38.2", "39.1"],
+    ]
+    low, high = trend.figure["data"]  # no council chosen, no England trend given
+    assert low["y"] == [21.0, None, 20.0] and high["y"] == [38.2, None, 39.1]
+
+    ranked, trend = charts.indicator_figures(result, "Walsall")
+
+    assert trend.title.endswith("trend, Walsall")
+    assert trend.figure["data"][-1]["name"] == "Walsall"
+    assert trend.figure["data"][-1]["y"] == [21.0, None, 20.0]
     assert [s["name"] for s in ranked.figure["layout"]["shapes"]] == [
         "England 24.5",
         "West Midlands 25.7",
@@ -342,3 +397,26 @@ def test_the_national_chart_marks_no_council_when_the_group_is_every_council():
     assert chart.header == ["National rank", "Council", "Value"]
     box, others = chart.figure["data"]  # no empty legend entry for a group of none
     assert len(others["x"]) == 5
+
+
+def test_the_ranked_summary_names_every_council_tied_highest_or_lowest():
+    rows = [
+        _row("Birmingham", 100.0, 1, "=1st of 3", {}),
+        _row("Coventry", 100.0, 1, "=1st of 3", {}),
+        _row("Walsall", 20.0, 4, "3rd of 3", {}),
+    ]
+    result = _national_result({"Birmingham": 100.0, "Coventry": 100.0, "Walsall": 20.0}, [])
+    result.rows = rows
+
+    ranked = charts.indicator_figures(result)[0]
+
+    assert "Highest: Birmingham and Coventry (100.0);" in ranked.summary
+    assert "lowest: Walsall (20.0)." in ranked.summary
+
+
+def test_a_year_is_said_as_a_year_never_with_a_thousands_comma():
+    info = SimpleNamespace(kind="year", decimals=0)
+
+    assert charts.value_text(2024.0, info) == "2024"
+    assert charts.value_text(None, info) == ""
+    assert charts.value_text(1234.5, SimpleNamespace(kind="count", decimals=0)) == "1,235"

@@ -353,15 +353,18 @@ def test_quarters_sit_on_a_time_axis_at_their_middles_named_as_quarters():
     dates = {label: charts.period_middle(*key) for label, key in labels.items()}
     series = {"A": {"2024-25 Q3": 1.0, "2024-25 Q4": 2.0, "2025-26 Q1": 3.0}}
 
-    figure = charts.trend_lines(series, ["2025-26 Q1"], "T", dates=dates)
+    ranges = {label: (series["A"][label],) * 2 for label in sorted(dates, key=dates.get)}
+    figure = charts.trend_range(
+        ranges, "T", dates=dates, breaks=["2025-26 Q1"], council=("A", series["A"])
+    )
 
     axis = figure["layout"]["xaxis"]
     assert axis["type"] == "date"
     assert axis["ticktext"] == ["2024-25 Q3", "2024-25 Q4", "2025-26 Q1"]
     assert axis["tickvals"] == ["2024-11-15", "2025-02-15", "2025-05-15"]
-    line = figure["data"][0]
+    line = figure["data"][-1]
     assert line["y"] == [1.0, 2.0, None, 3.0]  # no line across the break
-    assert line["text"][-1] == "2025-26 Q1" and "%{text}" in line["hovertemplate"]
+    assert line["text"][-1] == "2025-26 Q1: 3.0" and "%{text}" in line["hovertemplate"]
     assert figure["layout"]["shapes"][0]["x0"] == "2025-03-31"
     assert go_accepts(figure)
 

@@ -7,7 +7,8 @@
 (function () {
   "use strict";
 
-  var CONFIG = { responsive: true, displaylogo: false };
+  // No mode bar: it covered the title on a phone, and the table behind each chart has the figures.
+  var CONFIG = { responsive: true, displaylogo: false, displayModeBar: false };
 
   function draw(element) {
     var source = document.getElementById(element.getAttribute("data-chart"));
