@@ -22,7 +22,12 @@ What a change invalidates, and so what is recomputed:
   every saved comparator group's ranks, bands, distribution and aggregate (those holding c
   change, the rest are rewritten equal); and c's direction of travel in y and in every later
   year of i, since the next *comparable* year is whichever later year c has a value in, after
-  gaps and skipping nothing a break does not block. Through percentile ranks this changes
+  gaps and skipping nothing a break or c's boundary change does not block. Its base
+  (respondents or denominator), margin of error and counts go with it: a zero base makes it
+  not available, a base below the minimum takes it out of the distribution and of every
+  direction into or out of it (`data.ranked_number`), and the margins and counts at both ends
+  decide the significance stored beside each direction (`stats.judged_change`), so they
+  invalidate exactly what its outcome does. Through percentile ranks this changes
   every council's overall direction and domain positions in y and in the years compared with
   it: pages work those out on request as means of the stored percentile ranks.
 - **England's annual total** (i, y): the unit (i, y): every council's comparison with England.
@@ -43,12 +48,14 @@ What a change invalidates, and so what is recomputed:
   other breakdowns out on request).
 - **Indicator** i (polarity, kind, tolerance, multiplier, decimals, source, survey,
   quarterly basis): every unit of i.
-- **SeriesBreak** of i: every unit of i (a break blocks directions; partial coverage
-  withdraws national ranks and bands).
+- **SeriesBreak** of i: every unit of i (a break blocks directions; a partial-coverage year
+  withdraws every rank and band, national and in groups, and is never an end of a direction,
+  so the later years' directions change too).
 - **IndicatorCode**: nothing stored (the code a year used, and whether a measure is shown
   that year, are read on request).
-- **Area** (a council's kind): every unit in which it has a value. Its name, codes and
-  years are read on request.
+- **Area** (a council's kind, or its boundary change year, which blocks its directions
+  across it): every unit in which it has a value. Its name, codes and years are read on
+  request.
 - **ComparatorGroup membership** of g: g's rows in every unit. A group's other fields are
   read on request; a deleted group's rows go with it.
 - **Period** changed (its year or quarter, which moves all its values): everything. Adding
