@@ -297,7 +297,7 @@ def _scorecard_value_cell(client, url, code):
     html = client.get(url).content.decode()
     row = re.search(rf"<tr>\s*<th scope=\"row\"><a [^>]*>{re.escape(code)}</a>.*?</tr>", html, re.S)
     assert row, f"no scorecard row for {code}"
-    return re.findall(r"<td>(.*?)</td>", row.group(0), re.S)[0]
+    return re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)[0]
 
 
 def test_a_change_to_a_value_shows_on_the_next_request(client):
