@@ -189,7 +189,14 @@ class ValueAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change:
             ValueChange.objects.bulk_create(
-                ValueChange(value=obj, field=name, old=old, new=new, changed_by=request.user)
+                ValueChange(
+                    value=obj,
+                    field=name,
+                    old=old,
+                    new=new,
+                    changed_by=request.user,
+                    via=ValueChange.Via.ADMIN,
+                )
                 for name, old, new in form.audit()
             )
 

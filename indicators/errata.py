@@ -114,6 +114,7 @@ def _write(value: Value, field: str, number: float, reason: str, user) -> bool:
         new=_shown(Availability.AVAILABLE, number),
         changed_by=user,
         reason=reason,
+        via=ValueChange.Via.ERRATUM,
     )
     return True
 

@@ -1284,6 +1284,7 @@ class Importer:
                             old=_fmt(*old),
                             new=_fmt(status, number),
                             import_run=run,
+                            via=ValueChange.Via.IMPORT,
                             reason=errata.audit_reason(corrected[name])
                             if name in corrected
                             else "",
@@ -1357,6 +1358,7 @@ def _corrections_of_new_values(created: list[Value], corrections: dict, run) -> 
             old=f"{erratum.published:g}",
             new=f"{erratum.corrected:g}",
             import_run=run,
+            via=ValueChange.Via.IMPORT,
             reason=errata.audit_reason(erratum),
         )
         for value in created

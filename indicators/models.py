@@ -674,6 +674,12 @@ class Value(models.Model):
 class ValueChange(models.Model):
     """The audit trail: one row per field a later import or an editor changed."""
 
+    class Via(models.TextChoices):
+        IMPORT = "import", "Imported"
+        ADMIN = "admin", "Edited in the admin"
+        RETURN = "return", "Published from a return"
+        ERRATUM = "erratum", "Corrected by an erratum"
+
     value = models.ForeignKey(Value, on_delete=models.CASCADE, related_name="changes")
     field = models.CharField(max_length=30)
     old = models.CharField(max_length=200, blank=True)
@@ -691,6 +697,9 @@ class ValueChange(models.Model):
     changed_at = models.DateTimeField(auto_now_add=True)
     reason = models.CharField(
         max_length=300, blank=True, help_text="Why, when it was an erratum's correction."
+    )
+    via = models.CharField(
+        max_length=10, choices=Via.choices, help_text="The write path that made the change."
     )
 
     class Meta:

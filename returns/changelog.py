@@ -13,7 +13,6 @@ Both are shaped into the same columns and joined with one UNION ALL, filtered in
 so a page is two queries (the count and the page's rows) whatever the size of the log.
 """
 
-import datetime
 
 import django_filters
 import django_tables2 as tables
@@ -24,9 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Case,
     CharField,
-    DateTimeField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Prefetch,
@@ -48,12 +45,9 @@ from returns.models import Action, EntryChange, Event, Role, State
 from scorecard.exports import csv_response, table_rows
 
 PER_PAGE = 50
-# Publishing a return writes its value changes, then its event, in one transaction: a value
-# change without an import, by the return's publisher, for its council and period, at most
-# this long before the event, is the publishing's; any other is an edit in the admin.
-PUBLISHING_TAKES = datetime.timedelta(minutes=1)
 RETURN, VALUE = "return", "value"
-IMPORTED, EDITED = "imported", "edited"
+# A published value's change, by the path that wrote it (`ValueChange.via`).
+IMPORTED, EDITED, CORRECTED = "imported", "edited", "corrected"
 ACTION_WORDS = {
     Action.SAVED: "Typed in the return",
     Action.UPLOADED: "Uploaded to the return",
@@ -63,6 +57,7 @@ ACTION_WORDS = {
     Action.REOPENED: "Reopened",
     IMPORTED: "Imported",
     EDITED: "Edited in the admin",
+    CORRECTED: "Corrected by an erratum",
 }
 FIELD_WORDS = {"text_value": "Value", "date_value": "Date", "state": "State"}
 STATE_WORDS = {"": "Not started", **{state.value: state.label for state in State}}
@@ -132,23 +127,16 @@ def _steps():
 
 
 def _value_changes():
-    """Each field of a published value changed by an import, the admin or a publishing."""
-    publishing = Event.objects.filter(
-        action=Action.PUBLISHED,
-        by=OuterRef("changed_by"),
-        submission__council=OuterRef("value__area"),
-        submission__period=OuterRef("value__period"),
-        at__gte=OuterRef("changed_at"),
-        at__lte=ExpressionWrapper(
-            OuterRef("changed_at") + PUBLISHING_TAKES, output_field=DateTimeField()
-        ),
-    )
+    """Each field of a published value changed by an import, the admin, a return's publishing
+    or an erratum."""
+    via = ValueChange.Via
     return ValueChange.objects.annotate(
         happened=F("changed_at"),
         person=F("changed_by__username"),
         action_code=Case(
-            When(import_run__isnull=False, then=_text(IMPORTED)),
-            When(Exists(publishing), then=_text(Action.PUBLISHED)),
+            When(via=via.IMPORT, then=_text(IMPORTED)),
+            When(via=via.RETURN, then=_text(Action.PUBLISHED)),
+            When(via=via.ERRATUM, then=_text(CORRECTED)),
             default=_text(EDITED),
         ),
         council_name=F("value__area__name"),
@@ -159,7 +147,7 @@ def _value_changes():
         field_name=F("field"),
         old_value=F("old"),
         new_value=F("new"),
-        why=F("import_run__file_name"),
+        why=Case(When(via=via.IMPORT, then=F("import_run__file_name")), default=F("reason")),
         kind=_text(VALUE),
         ident=F("pk"),
     )

@@ -585,7 +585,14 @@ def _write_value(user, return_: Return, entry: Entry) -> bool:
     saved.version = value.version + 1 if value else 1
     saved.save()
     ValueChange.objects.bulk_create(
-        ValueChange(value=saved, field=name, old=old, new=new, changed_by=user)
+        ValueChange(
+            value=saved,
+            field=name,
+            old=old,
+            new=new,
+            changed_by=user,
+            via=ValueChange.Via.RETURN,
+        )
         for name, old, new in audit
     )
     return True

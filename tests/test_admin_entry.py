@@ -288,7 +288,7 @@ def test_a_published_value_is_shown_read_only_with_a_note_on_errata(admin_client
     assert response.status_code == 200
     assert "outcome" not in field_names(response)
     html = response.content.decode()
-    assert "changes only by import" in html and "errata" in html
+    assert "changes only by import" in html and "record an erratum" in html
     assert f"{value.outcome:g}" in html
 
 

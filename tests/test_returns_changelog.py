@@ -80,11 +80,29 @@ def history(users, mailoutbox):
     )
     imported = _value("walsall", "1A")
     ValueChange.objects.create(
-        value=imported, field="outcome", old="19.1", new="19.3", import_run=run
+        value=imported,
+        field="outcome",
+        old="19.1",
+        new="19.3",
+        import_run=run,
+        via=ValueChange.Via.IMPORT,
     )
     edited = Value.objects.filter(area__slug="walsall", indicator__code="WM-BCF").first()
     ValueChange.objects.create(
-        value=edited, field="text_value", old="Draft", new="Agreed", changed_by=regional
+        value=edited,
+        field="text_value",
+        old="Draft",
+        new="Agreed",
+        changed_by=regional,
+        via=ValueChange.Via.ADMIN,
+    )
+    ValueChange.objects.create(
+        value=imported,
+        field="margin_of_error",
+        old="3.1",
+        new="2.9",
+        reason="Erratum: the region rows are permuted",
+        via=ValueChange.Via.ERRATUM,
     )
     return ret
 
@@ -100,7 +118,9 @@ def _ours(rows):
     return [
         r
         for r in rows
-        if r["Who"].startswith("t-") or r["Reason or file"].endswith("ascof-revised.csv")
+        if r["Who"].startswith("t-")
+        or r["Reason or file"].endswith("ascof-revised.csv")
+        or r["Reason or file"] == "Erratum: the region rows are permuted"
     ]
 
 
@@ -123,6 +143,7 @@ def test_every_kind_of_change_is_in_the_log_with_who_when_old_and_new(regional_c
         "Published",
         "Imported",
         "Edited in the admin",
+        "Corrected by an erratum",
     }
     typed = next(
         r
@@ -160,6 +181,12 @@ def test_every_kind_of_change_is_in_the_log_with_who_when_old_and_new(regional_c
         "19.3",
     )
     assert imported["Reason or file"] == "From the file ascof-revised.csv"
+    erratum = next(r for r in rows if r["What"] == "Corrected by an erratum")
+    assert (erratum["Old value"], erratum["New value"], erratum["Reason or file"]) == (
+        "3.1",
+        "2.9",
+        "Erratum: the region rows are permuted",
+    )
     edited = next(r for r in rows if r["What"] == "Edited in the admin")
     assert (edited["Who"], edited["Field"], edited["Old value"], edited["New value"]) == (
         "t-regional-lead",
