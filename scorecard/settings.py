@@ -175,9 +175,9 @@ if SESSION_COOKIE_AGE < 60:
 # e.g. django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST and the rest.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "scorecard@localhost")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 # The address e-mails link to (returns returned to a lead, reminders), without a final slash.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
