@@ -20,6 +20,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from councils.models import Area, AreaKind, ComparatorGroup
+from indicators import rounding
 from indicators.models import (
     ILLUSTRATIVE,
     NUMERIC_KINDS,
@@ -316,14 +317,23 @@ class IndicatorResult:
 
     @property
     def aggregate_mismatch(self) -> bool:
-        """Our Σnumerator/Σdenominator differs from the published region figure."""
+        """The published region figure lies outside what our Σnumerator/Σdenominator allows,
+        given the publisher's declared rounding of council counts (`indicators.rounding`): 4B's
+        councils are published to the nearest 5 while the region totals unrounded counts."""
         a = self.aggregate
-        return bool(
-            a
-            and a.complete
-            and a.value is not None
-            and self.region.has_value
-            and a.value != stats.round_half_away(self.region.outcome, self.indicator.decimals)
+        if not (a and a.complete and a.value is not None and self.region.has_value):
+            return False
+        info = self.indicator
+        if a.value == stats.round_half_away(self.region.outcome, info.decimals):
+            return False
+        pairs = [_pair(row.cell) for row in self.rows]
+        return not rounding.within_rounding(
+            self.region.outcome,
+            [numerator for numerator, _ in pairs],
+            [denominator for _, denominator in pairs],
+            rounding.rounded_to(self.published_code, self.year),
+            info.multiplier,
+            info.decimals,
         )
 
     @property
