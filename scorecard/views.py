@@ -210,7 +210,11 @@ def council_detail(request, slug):
     # A council outside the group is shown beside it, ranked with its councils.
     outside = group is not None and not group.councils.filter(pk=council["pk"]).exists()
     results = _results(
-        period, group, request.user, extra_councils=(council["pk"],) if outside else ()
+        period,
+        group,
+        request.user,
+        extra_councils=(council["pk"],) if outside else (),
+        trend_of=(council["pk"],),  # the page shows no other council's trend
     )
     sections = data.sections(list(results.values()))
     if request.GET.get("format") in DOWNLOADS:
@@ -326,7 +330,8 @@ def compare(request):
     error = ""
     sections = []
     if len(chosen) >= 2:
-        results = _results(period, group, request.user, extra_councils=tuple(sorted(chosen)))
+        chosen = tuple(sorted(chosen))
+        results = _results(period, group, request.user, extra_councils=chosen, trend_of=chosen)
         sections = data.sections(list(results.values()))
     elif slugs:
         error = "Choose at least two councils to compare."

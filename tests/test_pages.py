@@ -98,6 +98,20 @@ def test_council_scorecard_shows_people_counts_england_and_caveats(client):
     assert "Official statistics in development" in html
 
 
+def test_council_scorecard_draws_the_councils_own_trend_and_reads_no_other(client):
+    response = client.get("/councils/birmingham/?period=2024-25")
+    html = response.content.decode()
+    assert re.search(r'aria-label="Trend from [^"]* in 20\d\d-\d\d to [^"]* in 2024-25"', html)
+    rows = [
+        row
+        for _, results in response.context["sections"]
+        for result, _ in results
+        for row in result.rows
+    ]
+    traced = {row.council.name for row in rows if len(row.trend) > 1}
+    assert traced == {"Birmingham"}
+
+
 def test_council_scorecard_says_why_2020_21_survey_measures_have_no_quartile(client):
     html = client.get("/councils/birmingham/?period=2020-21").content.decode()
     assert "No national quartile for 2020-21" in html
