@@ -126,7 +126,8 @@ def _ascof_kind(unit: str) -> Kind:
 
 
 def ascof_indicator_values(row: dict[str, str], position: int) -> dict:
-    """The Indicator fields of one measure catalogue row. A blank short name is the code."""
+    """The Indicator fields of one measure catalogue row. A blank short name is the code. The
+    written definition is left to `import_ascof`, which reads it from the workbook."""
     code = ascof_code(row)
     collection = row["source"]
     domain = row["domain_2014_15_to_2022_23"][:1]
@@ -135,7 +136,6 @@ def ascof_indicator_values(row: dict[str, str], position: int) -> dict:
         "slug": indicator_slug(code),
         "name": row["name"],
         "short_name": row.get("short_name") or code,
-        "definition": f"{row['name']}.\n\nNotes: {row['notes']}" if row["notes"] else row["name"],
         "unit": row["unit"],
         "decimals": int(row["decimals"]),
         "polarity": Polarity(row["polarity"]),

@@ -175,6 +175,8 @@ class Records(list):
         super().__init__()
         self.sheets_read: list[str] = []
         self.sheets_skipped: list[str] = []
+        # The workbook's written definition of each measure, by its sheet's code ("" if none).
+        self.definitions: dict[str, str] = {}
 
 
 @dataclass
@@ -192,6 +194,8 @@ class FileReport:
     reviews: list[str] = field(default_factory=list)
     sheets_read: list[str] = field(default_factory=list)
     sheets_skipped: list[str] = field(default_factory=list)
+    definitions: list[str] = field(default_factory=list)
+    without_definition: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> int:
@@ -213,6 +217,12 @@ class FileReport:
         if self.sheets_read:
             lines.append(f"  sheets read: {', '.join(self.sheets_read)}")
         lines += [f"  sheet skipped: {line}" for line in self.sheets_skipped]
+        if self.definitions:
+            lines.append(f"  definitions updated: {', '.join(self.definitions)}")
+        lines += [
+            f"  no written definition: {code} (its table has no header rows)"
+            for code in self.without_definition
+        ]
         lines += [f"  revised: {line}" for line in self.revisions[:20]]
         if len(self.revisions) > 20:
             lines.append(f"  … and {len(self.revisions) - 20} more revised values")
@@ -826,6 +836,9 @@ def _read_workbook(path: Path, tables, records: Records, errors) -> None:
         where = f"{path.name}, sheet {sheet}"
         if sheet.startswith("Table_"):
             found = _read_workbook_sheet(where, sheet, rows, errors)
+            header_at = _workbook_header(rows)
+            if found and header_at is not None:
+                records.definitions[found[0].measure] = sheet_definition(rows[:header_at])
             if found:
                 records += found
                 records.sheets_read.append(sheet)
@@ -854,6 +867,31 @@ def _workbook_header(rows: list[list]) -> int | None:
         ),
         None,
     )
+
+
+_NOTE = re.compile(r"\s*\[note \d+\]", re.IGNORECASE)
+_TABLE_TITLE = re.compile(r"^Table [^:]{1,12}:\s*")
+# The header rows every table repeats, which define nothing.
+_BOILERPLATE = ("This worksheet contains", "Cells marked")
+
+
+def sheet_definition(header_rows: list[list]) -> str:
+    """A measure's written definition from the rows above its table's header in the
+    workbook: the title without "Table 1a:" and the "[note 1]" references, then what the
+    numerator, denominator or respondents and the outcome refer to, a line each. "" when the
+    table has no such rows."""
+    lines = []
+    for row in header_rows:
+        text = re.sub(r"\s+", " ", _NOTE.sub("", " ".join(str(c) for c in row if str(c).strip())))
+        text = text.strip()
+        if not text or text.startswith(_BOILERPLATE):
+            continue
+        if not lines and _TABLE_TITLE.match(text):
+            text = _TABLE_TITLE.sub("", text)
+            text = text[:1].upper() + text[1:]
+            text += "" if text.endswith(".") else "."
+        lines.append(text)
+    return "\n".join(lines)
 
 
 def _read_workbook_sheet(where: str, sheet: str, rows: list[list], errors) -> list[Record]:
@@ -1173,16 +1211,18 @@ class Importer:
             report = FileReport(path=path.name, layout=layout)
             resolved = resolve(records, catalogue, report, file_errors)
             errors += file_errors
-            parsed.append((path, report, resolved))
+            parsed.append((path, report, resolved, records.definitions))
         if errors:
             raise ImportFailed(errors)
         with transaction.atomic():
-            periods = _lock_periods({item.record.year for *_, items in parsed for item in items})
-            for path, report, resolved in parsed:
+            years = {item.record.year for _, _, items, _ in parsed for item in items}
+            periods = _lock_periods(years)
+            for path, report, resolved, definitions in parsed:
                 self._merge(path, report, resolved, catalogue, periods)
+                _write_definitions(definitions, catalogue, report)
             if self.dry_run:
                 transaction.set_rollback(True)
-        return [report for _, report, _ in parsed]
+        return [report for _, report, *_ in parsed]
 
     def _merge(self, path: Path, report: FileReport, resolved: list[Resolved], catalogue, periods):
         started = timezone.now()
@@ -1323,6 +1363,22 @@ class Importer:
         run.finished_at = timezone.now()
         run.report = "\n".join(report.lines())
         run.save()
+
+
+def _write_definitions(definitions: dict[str, str], catalogue, report: FileReport) -> None:
+    """Each current measure's written definition as the workbook gives it; a table without
+    one is reported and its measure's definition kept."""
+    for measure, text in definitions.items():
+        pk = catalogue.current_indicator(measure)
+        if pk is None:
+            continue
+        indicator = catalogue.indicators[pk]
+        if not text:
+            report.without_definition.append(indicator.code)
+        elif indicator.definition != text:
+            indicator.definition = text
+            indicator.save(update_fields=["definition"])
+            report.definitions.append(indicator.code)
 
 
 def _corrected(record: Record, corrected: dict, named: str, report: FileReport, reviewed) -> dict:

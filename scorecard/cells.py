@@ -16,7 +16,7 @@ from indicators.models import Kind, Source
 from indicators.periods import format_period, period_label
 from scorecard import stats
 from scorecard.charts import sparkline_svg
-from scorecard.numbers import format_number, rounded
+from scorecard.numbers import format_number, format_value, rounded
 
 ARROWS = {
     stats.IMPROVING: ("▲", "Improving"),
@@ -42,7 +42,7 @@ def value_html(cell, info) -> SafeString:
             html = format_date(cell.date, "j M Y")
         else:
             percent = "%" if info.kind == Kind.PERCENTAGE else ""
-            html = f"{format_number(cell.outcome, info.decimals)}{percent}"
+            html = f"{format_value(cell.outcome, info)}{percent}"
     else:
         html = f'<span class="status">{escape(cell.status_label)}</span>'
     if cell.numerator is not None and cell.denominator is not None:
@@ -171,7 +171,7 @@ def last_quarters(by_quarter: dict, until: tuple[int, int], count: int = 4) -> l
 
 def _compact_value(cell, info) -> str:
     """A value in a few characters: a rating or category as its tag, a number to its
-    decimals (with % for percentages), "No value" when there is none."""
+    decimals (with % for percentages), a year as a year, "No value" when there is none."""
     if cell is None or not cell.has_value:
         return '<span class="status">No value</span>'
     if cell.text:
@@ -179,7 +179,7 @@ def _compact_value(cell, info) -> str:
     if cell.date:
         return format_date(cell.date, "j M Y")
     percent = "%" if info.kind == Kind.PERCENTAGE else ""
-    return f"{format_number(cell.outcome, info.decimals)}{percent}"
+    return f"{format_value(cell.outcome, info)}{percent}"
 
 
 def quarters_html(quarters: list, info) -> SafeString:
@@ -200,7 +200,10 @@ def quarters_html(quarters: list, info) -> SafeString:
             cell.outcome if cell is not None and cell.has_value else None for _, cell in quarters
         ]
         line = sparkline_svg(
-            numbers, labels=[period_label(key) for key, _ in quarters], decimals=info.decimals
+            numbers,
+            labels=[period_label(key) for key, _ in quarters],
+            decimals=info.decimals,
+            years=info.kind == Kind.YEAR,
         )
     return mark_safe(
         f"{line}"

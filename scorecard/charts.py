@@ -26,7 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 from indicators.models import Kind, Source
 from indicators.periods import format_period, period_label
 from scorecard import stats
-from scorecard.numbers import format_number
+from scorecard.numbers import format_number, format_value
 
 OKABE_ITO = {
     "black": "#000000",
@@ -334,6 +334,8 @@ def trend_range(
     breaks: Iterable[str] = (),
     england: Mapping[str, float | None] | None = None,
     council: tuple[str, Mapping[str, float | None]] | None = None,
+    council_gaps: Iterable[str] = (),
+    england_gaps: Iterable[str] = (),
     group_name: str = "the group",
     axis_title: str = "",
     decimals: int = 1,
@@ -345,8 +347,10 @@ def trend_range(
     council as a thick blue line with round markers; each named in the legend, so none is
     told by colour alone. Periods sit at `dates` (e.g. `period_middle`) and are labelled with
     their names. A line never joins across a series break: before each period in `breaks`
-    a gap is left and a dotted vertical line marks the break. With `years`, the values are
-    years and the value axis is a time axis too."""
+    a gap is left and a dotted vertical line marks the break; `council_gaps` and
+    `england_gaps` are the further periods before which that line is not joined (a boundary
+    change, a partial-coverage year: `line_gaps`). With `years`, the values are years and the
+    value axis is a time axis too."""
     breaks = set(breaks)
     periods = list(ranges)
 
@@ -356,10 +360,11 @@ def trend_range(
             return "" if value is None else str(round(value))
         return format_number(value, decimals)
 
-    def line(values: Mapping[str, float | None]):
+    def line(values: Mapping[str, float | None], gaps: Iterable[str] = ()):
+        gaps = breaks | set(gaps)
         xs, ys, labels = [], [], []
         for j, period in enumerate(periods):
-            if j and period in breaks:
+            if j and period in gaps:
                 xs.append(dates[period].isoformat())
                 ys.append(None)
                 labels.append("")
@@ -406,7 +411,7 @@ def trend_range(
         },
     ]
     if england and any(_number(v) is not None for v in england.values()):
-        xs, ys, labels = line(england)
+        xs, ys, labels = line(england, england_gaps)
         traces.append(
             {
                 "type": "scatter",
@@ -423,7 +428,7 @@ def trend_range(
         )
     if council:
         name, values = council
-        xs, ys, labels = line(values)
+        xs, ys, labels = line(values, council_gaps)
         traces.append(
             {
                 "type": "scatter",
@@ -502,11 +507,15 @@ def sparkline_svg(
     *,
     labels: Sequence[str] | None = None,
     decimals: int | None = None,
+    years: bool = False,
 ) -> SafeString:
-    """A small inline SVG trend line, with gaps where a value is None.
+    """A small inline SVG trend line, with gaps where a value is None; with `years` the
+    values are years, said as "2024".
 
     The SVG is built from numbers only (every coordinate goes through float()); the labels
-    appear only in the aria-label, escaped: "Trend from 24.4 in 2017-18 to 38.8 in 2024-25".
+    appear only in the aria-label, escaped: "Trend from 24.4 in 2017-18 to 38.8 in 2024-25;
+    lowest 24.4, highest 38.8". Its scale, the lowest and highest value, follows it in text
+    ("24.4 to 38.8"), so the line's height can be read.
     """
     width, height = int(width), int(height)
     points = [None if v is None or not math.isfinite(float(v)) else float(v) for v in values]
@@ -541,18 +550,30 @@ def sparkline_svg(
     circles = "".join(
         f'<circle cx="{x}" cy="{y}" r="1.8"/>' for x, y in (dot.split(",") for dot in dots)
     )
-    label = escape(_sparkline_label(present, labels, decimals))
+    label = _sparkline_label(present, labels, decimals, years)
+    scale = ""
+    if len(present) > 1:
+        lowest, highest = (_say_number(v, decimals, years) for v in (low, high))
+        label += f"; lowest {lowest}, highest {highest}"
+        shown = lowest if low == high else f"{lowest} to {highest}"
+        scale = f'<span class="sparkline__scale" aria-hidden="true">{escape(shown)}</span>'
     return mark_safe(
         f'<svg class="sparkline" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{label}">'
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
         f'<g fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round">'
-        f'{lines}</g><g fill="currentColor">{circles}</g></svg>'
+        f'{lines}</g><g fill="currentColor">{circles}</g></svg>{scale}'
     )
 
 
-def _sparkline_label(present, labels, decimals) -> str:
+def _say_number(value: float, decimals: int | None, years: bool = False) -> str:
+    if years:
+        return format_number(value, 0, thousands=False)
+    return format_number(value, decimals) if decimals is not None else f"{value:.10g}"
+
+
+def _sparkline_label(present, labels, decimals, years=False) -> str:
     def say(i: int, v: float) -> str:
-        number = format_number(v, decimals) if decimals is not None else f"{v:.10g}"
+        number = _say_number(v, decimals, years)
         return f"{number} in {labels[i]}" if labels else number
 
     (first_i, first_v), (last_i, last_v) = present[0], present[-1]
@@ -570,9 +591,7 @@ def _names(names: Sequence[str]) -> str:
 def value_text(value, info) -> str:
     """A value as a chart says it: a year as a year ("2024", never "2,024"), anything else
     to the measure's decimals."""
-    if getattr(info, "kind", None) == Kind.YEAR and _number(value) is not None:
-        return str(round(value))
-    return format_number(value, info.decimals)
+    return format_value(_number(value), info)
 
 
 def indicator_figures(result, council: str | None = None) -> list[Chart]:
@@ -689,6 +708,13 @@ def _trend_chart(result, heading: str, council: str | None) -> Chart | None:
         period: stats.value_range({name: values.get(period) for name, values in series.items()})
         for period in periods
     }
+    council_gaps = england_gaps = set()
+    if chosen:
+        row = next(row for row in result.rows_by_name if row.council.name == chosen)
+        boundary = getattr(row.council, "boundary_break_year", None)
+        council_gaps = line_gaps(row.trend, info, boundary=boundary)
+    if england_trend:
+        england_gaps = line_gaps(england_trend, info)
     title = f"{heading}: trend, {chosen or result.group_name}"
     words = [f"The range of {result.group_name} (lowest to highest)"]
     if any(_number(v) is not None for v in england.values()):
@@ -698,6 +724,11 @@ def _trend_chart(result, heading: str, council: str | None) -> Chart | None:
     summary = f"{_names(words)}, from {periods[0]} to {periods[-1]}."
     if shown:
         summary += f" Series break in {', '.join(shown)}: lines are not joined across it."
+    if (council_gaps | england_gaps) - set(breaks):
+        summary += (
+            " Lines are not joined across a council's boundary change or a year of partial "
+            "coverage."
+        )
     if not chosen:
         summary += " Choose a council to draw its line."
 
@@ -722,6 +753,8 @@ def _trend_chart(result, heading: str, council: str | None) -> Chart | None:
             breaks=breaks,
             england=england,
             council=(chosen, series[chosen]) if chosen else None,
+            council_gaps=council_gaps,
+            england_gaps=england_gaps,
             group_name=result.group_name,
             axis_title=info.unit,
             decimals=info.decimals,
@@ -730,6 +763,30 @@ def _trend_chart(result, heading: str, council: str | None) -> Chart | None:
         header=["Council", *periods],
         rows=rows,
     )
+
+
+def line_gaps(trend: Mapping, info, *, boundary: int | None = None) -> set[str]:
+    """The periods (labels) of a trend, keyed by year or (year, quarter), whose point a line
+    does not join to the point before: where `stats.compared_periods` does not compare them,
+    across a series break, a boundary change in `boundary` or a year of partial coverage."""
+    quarterly = any(isinstance(key, tuple) for key in trend)
+
+    def start(year: int):
+        return (year, 1) if quarterly else year
+
+    series = {key: _number(value) for key, value in trend.items()}
+    joins = stats.compared_periods(
+        series,
+        breaks={start(year) for year in getattr(info, "breaks", {})},
+        partial=set() if quarterly else set(getattr(info, "partial", {})),
+        boundaries={start(boundary)} if boundary else set(),
+    )
+    present = list(joins)
+    return {
+        period_label(later)
+        for earlier, later in zip(present, present[1:], strict=False)
+        if joins[later] != earlier
+    }
 
 
 def _national_chart(result, heading: str) -> Chart:

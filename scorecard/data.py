@@ -82,6 +82,8 @@ class IndicatorInfo:
     codes: tuple[tuple[str, int, int | None], ...]  # (published code, first year, last year)
     quarterly_basis: str = ""  # blank: collected yearly
     quarterly_from: tuple[int, int] | None = None  # (year, quarter) of its first quarter
+    definition: str = ""  # the publisher's written definition, or the catalogue's (WM-)
+    last_year: int | None = None  # the last year of a retired measure
 
     def quarterly_in(self, year: int, quarter: int | None = None) -> bool:
         """Collected by quarter in `year` (or in that quarter): from its first quarter on."""
@@ -373,6 +375,8 @@ _INDICATOR_COLUMNS = (
     "quarterly_basis",
     "quarterly_from__year",
     "quarterly_from__quarter",
+    "definition",
+    "last_year",
 )
 
 
@@ -1384,7 +1388,8 @@ def sections(results: list[IndicatorResult]) -> list[Section]:
         grouped.setdefault(key, []).append(result)
         labels[key] = label
     found = []
-    for key, members in grouped.items():
+    for key in sorted(grouped, key=lambda key: _section_order(key, list(grouped))):
+        members = grouped[key]
         ranked = [r for r in members if r.indicator.is_numeric]
         councils = {row.council.id for r in ranked for row in r.rows}
         positions = {
@@ -1399,21 +1404,36 @@ def sections(results: list[IndicatorResult]) -> list[Section]:
     return found
 
 
+def _section_order(key: str, seen: list[str]) -> tuple:
+    """ASCOF domains and objectives by number (domain 1, 2, 3, 4, whatever order the
+    catalogue lists their measures in), then the region's scorecard areas as first met."""
+    kind, _, number = key.partition("-")
+    if kind in ("domain", "objective") and number:
+        return (0, kind, number)
+    return (1, "", f"{seen.index(key):04d}")
+
+
+DATED = "with a date"  # a date measure's councils with a value, in a category summary
+
+
 def category_counts(result: IndicatorResult) -> dict[str, int]:
     """ "2 green, 12 amber": the group's councils per category, in the catalogue's order (its
-    spelling, whatever the case stored), with councils that have no value counted as "no
-    data" and any other text as "not recognised"."""
+    spelling, whatever the case stored), with a date measure's councils counted "with a date",
+    councils that have no value counted as "no data" and any other text as "not
+    recognised"."""
     categories = list(result.indicator.categories)
     values = [
         canonical_choice(row.cell.text, categories) or "not recognised"
         if row.cell.text
+        else DATED
+        if row.cell.has_value and row.cell.date
         else "no data"
         for row in result.rows
     ]
     return {
         category: count
         for category, count in stats.category_counts(
-            values, [*reversed(categories), "no data", "not recognised"]
+            values, [*reversed(categories), DATED, "no data", "not recognised"]
         ).items()
         if count
     }

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from scorecard import stats
 
+YEAR = "year"  # indicators.models.Kind.YEAR, named here to keep this module free of Django
+
 
 def rounded(value, decimals: int) -> float | None:
     """The value as shown, as a number for machine outputs (CSV, Excel): rounded half away from
@@ -28,3 +30,11 @@ def format_number(value, decimals: int, *, thousands: bool = True) -> str:
     if number is None:
         return ""
     return f"{number:{',' if thousands else ''}.{decimals}f}"
+
+
+def format_value(value, info) -> str:
+    """A measure's value as shown: a year as a year ("2024", never "2,024"), anything else
+    by `format_number` to the measure's decimals. `info` has `kind` and `decimals`."""
+    if getattr(info, "kind", None) == YEAR:
+        return format_number(value, 0, thousands=False)
+    return format_number(value, info.decimals)

@@ -19,7 +19,7 @@ from django_tables2.utils import OrderBy
 from councils.models import CouncilType
 from indicators.periods import format_period
 from scorecard import cells, stats
-from scorecard.numbers import format_number
+from scorecard.numbers import format_value
 
 # Sorting direction of travel ascending puts the best first; not comparable is missing.
 DIRECTION_ORDER = {stats.IMPROVING: 0, stats.STATIC: 1, stats.WORSENING: 2}
@@ -114,7 +114,7 @@ class IndicatorTable(tables.Table):
         return html
 
     def render_previous_value(self, value):
-        return format_number(value, self.info.decimals)
+        return format_value(value, self.info)
 
 
 class CouncilTable(tables.Table):

@@ -226,14 +226,14 @@ def test_a_sparkline_has_gaps_for_missing_values_and_a_readable_label():
 
     assert svg.startswith('<svg class="sparkline" width="80" height="20"')
     assert svg.count("<polyline") == 2  # two runs either side of the gap
-    assert 'aria-label="Trend from 24.4 in 2017-18 to 38.8 in 2024-25"' in svg
+    assert 'aria-label="Trend from 24.4 in 2017-18 to 38.8 in 2024-25; lowest 24.4,' in svg
     assert 'role="img"' in svg
 
 
 def test_a_sparkline_label_rounds_half_away_from_zero_to_the_decimals():
     svg = charts.sparkline_svg([56.37, 27.85], labels=["2023-24", "2024-25"], decimals=1)
 
-    assert 'aria-label="Trend from 56.4 in 2023-24 to 27.9 in 2024-25"' in svg
+    assert 'aria-label="Trend from 56.4 in 2023-24 to 27.9 in 2024-25; lowest 27.9, highest' in svg
 
 
 def test_a_lone_value_between_gaps_gets_a_dot():

@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html
 
 from indicators.periods import period_label
-from scorecard import cells, charts, data, stats
+from scorecard import cells, charts, data, narrative, stats
 from scorecard.numbers import format_number
 
 register = template.Library()
@@ -65,6 +65,12 @@ def not_ranked_reason(info):
 
 
 @register.simple_tag
+def spread_sentence(result):
+    """ "Nationally in 2024-25: 152 councils with a value; …" (`narrative.spread_sentence`)."""
+    return narrative.spread_sentence(result)
+
+
+@register.simple_tag
 def quarterly_basis(info):
     """ "Collected quarterly from 2024-25 Q1: a snapshot at each quarter end; …"."""
     return cells.quarterly_basis_text(info)
@@ -111,12 +117,15 @@ def provisional_cell(cell, info):
 
 
 @register.simple_tag
-def sparkline(trend, decimals=1):
-    """A council's values over the periods ({year: value}, or {(year, quarter): value}) as a
-    small SVG line."""
+def sparkline(trend, info):
+    """A council's values of a measure (`info`) over the periods ({year: value}, or
+    {(year, quarter): value}) as a small SVG line with its scale."""
     keys = sorted(trend)
     return charts.sparkline_svg(
-        [trend[k] for k in keys], labels=[period_label(k) for k in keys], decimals=decimals
+        [trend[k] for k in keys],
+        labels=[period_label(k) for k in keys],
+        decimals=info.decimals,
+        years=info.kind == "year",
     )
 
 
