@@ -193,6 +193,10 @@ OVERALL_DIRECTION_TOLERANCE = float(os.environ.get("OVERALL_DIRECTION_TOLERANCE"
 SCORECARD_PUBLISHED_SHARE = float(os.environ.get("SCORECARD_PUBLISHED_SHARE", "0.5"))
 if not 0 <= SCORECARD_PUBLISHED_SHARE <= 1:
     raise RuntimeError("SCORECARD_PUBLISHED_SHARE must be between 0 and 1")
+# The source every download gives the region's own measures (ASCOF rows carry the OGL statement).
+SCORECARD_LOCAL_ATTRIBUTION = os.environ.get(
+    "SCORECARD_LOCAL_ATTRIBUTION", "Collected by West Midlands ADASS from its member councils"
+)
 # Returns for a period are due this many days after it ends, unless the collection's own due
 # date (set in the admin) says otherwise.
 RETURNS_DUE_DAYS = int(os.environ.get("RETURNS_DUE_DAYS", "30"))

@@ -11,15 +11,16 @@ from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django_tables2 import RequestConfig
 
 from councils.models import Area, ComparatorGroup
-from indicators.models import Source
+from indicators.models import ILLUSTRATIVE, Source
 from indicators.periods import format_period, parse_period
-from scorecard import cells, charts, data, tables
-from scorecard.exports import csv_response, table_rows, xlsx_response
+from scorecard import cells, charts, data, stats, tables
+from scorecard.context_processors import SOURCE_ATTRIBUTION
+from scorecard.exports import csv_response, json_response, table_rows, xlsx_response
 from scorecard.filters import CouncilFilter
 from scorecard.numbers import rounded
 from scorecard.pagecache import cached_page
@@ -123,6 +124,7 @@ def region_overview(request):
             f"scorecard-overview-{label}",
             CSV_HEADER,
             _results_rows([r for section in sections for r in section.results]),
+            source_note=None,
         )
     yearly = _annual(results)
     # The roll-ups' year: the chosen year, or for a quarter the year its annual measures show.
@@ -223,8 +225,9 @@ def council_detail(request, slug):
             f"{slug}-{format_period(*period)}",
             CSV_HEADER,
             _results_rows(
-                [r for section in sections for r in section.results], council_id=council["pk"]
+                [r for section in sections for r in section.results], council_ids=[council["pk"]]
             ),
+            source_note=None,
         )
     rows = [
         (section, [(result, result.row_for(council["pk"])) for result in section.results])
@@ -297,7 +300,11 @@ def indicator_detail(request, slug):
         # The rows in the order the table shows them.
         shown = replace(result, rows=[row.record for row in table.rows])
         return _download(
-            request, f"{info.slug}-{result.period}", CSV_HEADER, _results_rows([shown])
+            request,
+            f"{info.slug}-{result.period}",
+            CSV_HEADER,
+            _results_rows([shown]),
+            source_note=None,
         )
     councils = [(row.council.slug, row.council.name) for row in result.rows_by_name]
     council = request.GET.get("council", "")
@@ -322,7 +329,8 @@ def indicator_detail(request, slug):
 
 @cached_page
 def compare(request):
-    """Two to four councils side by side across every indicator."""
+    """Two to four councils side by side across every indicator, with England; the downloads
+    hold the councils' rows in the order chosen."""
     slugs = [s for s in request.GET.getlist("councils") if s][:4]
     form, period, group, publishing = _options(request)
     choices = list(Area.objects.councils().values_list("slug", "name"))
@@ -337,6 +345,16 @@ def compare(request):
         error = "Choose at least two councils to compare."
     names = dict(choices)
     columns = [(slug, names[slug]) for slug in slugs if slug in names]
+    if request.GET.get("format") in DOWNLOADS:
+        results = [r for section in sections for r in section.results]
+        ids = _ids_in_order(results[0], slugs) if results else []
+        return _download(
+            request,
+            f"compare-{'-'.join(slug for slug, _ in columns)}-{format_period(*period)}",
+            CSV_HEADER,
+            _results_rows(results, council_ids=ids),
+            source_note=None,
+        )
     table = [
         (
             section,
@@ -381,35 +399,46 @@ CSV_HEADER = [
     "ons_code",
     "council",
     "value",
+    "value_stored",
     "status",
     "numerator",
     "denominator",
     "national_rank",
     "national_n",
     "national_quartile",
+    "national_quartile_words",
     "group_rank",
     "group_n",
     "group_quartile",
+    "group_quartile_words",
     "direction",
+    "significance",
+    "direction_words",
+    "significance_words",
     "previous_value",
     "england",
     "region",
     "note",
-    "significance",
     "publication",
     "councils_published",
     "councils_shown",
 ]
 
 
-DOWNLOADS = {"csv": csv_response, "xlsx": xlsx_response}
+DOWNLOADS = ("csv", "xlsx", "json")
 
 
-def _download(request, name, header, rows):
-    """The table as the file `?format=` asks for (a key of DOWNLOADS), named `name`.csv/.xlsx:
-    the same header and rows whichever the format."""
+def _download(request, name, header, rows, source_note=SOURCE_ATTRIBUTION):
+    """The table as `?format=` asks for (one of DOWNLOADS): the file `name`.csv or .xlsx, or
+    JSON a page at a time; the same header and rows whichever the format. `source_note=None`
+    when each row ends with its own source."""
+    if request.method not in ("GET", "HEAD"):  # a read API: no download answers a write
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     fmt = request.GET["format"]
-    return DOWNLOADS[fmt](f"{name}.{fmt}", header, rows)
+    if fmt == "json":
+        return json_response(request, header, rows, source_note=source_note)
+    write = csv_response if fmt == "csv" else xlsx_response
+    return write(f"{name}.{fmt}", header, rows, source_note=source_note)
 
 
 DIRECTIONS_HEADER = [
@@ -419,6 +448,7 @@ DIRECTIONS_HEADER = [
     "ons_code",
     "council",
     "overall_direction",
+    "overall_direction_words",
     "mean_percentile_rank_from",
     "mean_percentile_rank_to",
     "change",
@@ -437,6 +467,7 @@ def _direction_rows(directions, year):
             found.council.ons_code,
             found.council.name,
             result.direction,
+            cells.direction_words(result.direction)[1],
             result.mean_start,
             result.mean_end,
             result.change,
@@ -445,21 +476,48 @@ def _direction_rows(directions, year):
         ]
 
 
-def _results_rows(results, council_id=None):
-    """The rows of CSV_HEADER for every council (or one) in each result: every download of
-    the overview, a council scorecard and an indicator page. A council's unpublished entry
+QUARTILE_WORDS = {**stats.BAND_LABELS, 1: "Upper (best)", 4: "Lower (worst)"}
+SIGNIFICANCE_WORDS = {
+    stats.SIGNIFICANT: "Significant change",
+    stats.NOT_SIGNIFICANT: "Not a significant change",
+    stats.NOT_TESTED: "Not tested",
+}
+
+
+def _source(info, cell) -> str:
+    """A row's attribution: the OGL statement for ASCOF, the region's own for its measures,
+    with the demo's illustrative label beside it."""
+    if info.source != Source.LOCAL:
+        return SOURCE_ATTRIBUTION
+    local = settings.SCORECARD_LOCAL_ATTRIBUTION
+    return f"{local}. {ILLUSTRATIVE}" if cell.note == ILLUSTRATIVE else local
+
+
+def _stored(cell, shown):
+    """The value as stored, where the download's rounded value differs from it."""
+    return cell.outcome if cell.outcome is not None and cell.outcome != shown else None
+
+
+def _results_rows(results, council_ids=None):
+    """The rows of CSV_HEADER, each ending with its source, for every council in each result
+    (or those of `council_ids`, in that order): every download of the overview, a council
+    scorecard, an indicator page and the compare page. A council's unpublished entry
     (signed-in downloads only) is its value, said "provisional" or "draft" in the
     publication column, with no rank, band or direction; a regional measure's rows say how
     many of the councils shown have published."""
     for result in results:
         info = result.indicator
         published, shown = result.published or (None, None)
-        for row in result.rows:
-            if council_id is not None and row.council.id != council_id:
-                continue
+        rows = result.rows
+        if council_ids is not None:
+            rows = [result.row_for(pk) for pk in council_ids if result.row_for(pk)]
+        for row in rows:
             national, grouped = row.national, row.group
             cell = row.provisional or row.cell
             publication = cell.provisional or ("published" if cell.status else "")
+            value = cells.plain_value(cell, info)
+            direction = "" if row.provisional else row.direction
+            significance = "" if row.provisional else row.significance
             yield [
                 result.period,
                 info.code,
@@ -470,25 +528,31 @@ def _results_rows(results, council_id=None):
                 row.council.cassr_code,
                 row.council.ons_code,
                 row.council.name,
-                cells.plain_value(cell, info),
+                value,
+                _stored(cell, value),
                 cell.status_label,
                 cell.numerator,
                 cell.denominator,
                 national.rank if national else None,
                 national.n if national and national.rank else None,
                 national.band if national else None,
+                QUARTILE_WORDS.get(national.band, "") if national else "",
                 grouped.rank if grouped else None,
                 grouped.n if grouped and grouped.rank else None,
                 grouped.band if grouped else None,
-                "" if row.provisional else row.direction,
+                QUARTILE_WORDS.get(grouped.band, "") if grouped else "",
+                direction,
+                significance,
+                cells.direction_words(direction, significance)[1] if direction else "",
+                SIGNIFICANCE_WORDS.get(significance, ""),
                 rounded(row.previous_value, info.decimals),
                 rounded(result.england.outcome, info.decimals),
                 rounded(result.region.outcome, info.decimals),
                 row.cell.note,
-                "" if row.provisional else row.significance,
                 publication,
                 published,
                 shown,
+                _source(info, row.cell),
             ]
 
 

@@ -4,16 +4,19 @@ numbers."""
 import csv
 import datetime
 import io
+import json
 import math
 
 import django_tables2 as tables
 import openpyxl
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.html import format_html
 
 from scorecard.context_processors import SOURCE_ATTRIBUTION
-from scorecard.exports import csv_response, table_rows, xlsx_response
+from scorecard.exports import csv_response, json_response, table_rows, xlsx_response
 from scorecard.models import current_version
 
 AS_AT = datetime.date(2025, 12, 18)
@@ -154,3 +157,65 @@ def test_downloads_carry_every_kind_of_value_as_the_page_reads_it(client):
     }
     assert by_code["WM-LOCAL-ACCOUNT"] == 2023
     assert by_code["WM-CARE-ACT"] == values["WM-CARE-ACT"]
+
+
+def test_a_table_whose_rows_carry_their_own_source_keeps_it():
+    rows = [["Walsall", 1, "", "Collected by the region"], ["Dudley", 2, "", SOURCE_ATTRIBUTION]]
+
+    found = read_csv(csv_response("x.csv", HEADER, rows, source_note=None, data_as_at=AS_AT))
+
+    assert found[0] == [*HEADER, "source", "data_as_at"]
+    assert found[1][-2:] == ["Collected by the region", "2025-12-18"]
+    assert found[2][-2:] == [SOURCE_ATTRIBUTION, "2025-12-18"]
+
+
+def test_the_xlsx_header_is_bold_and_frozen_and_columns_fit_their_content():
+    rows = [["Stoke-on-Trent and somewhere with a long name", 1, ""]]
+
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(xlsx_response("x.xlsx", HEADER, rows, data_as_at=AS_AT).content)
+    ).active
+
+    assert all(cell.font.bold for cell in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCDE"}
+    assert widths["A"] >= len(rows[0][0])
+    assert widths["B"] < widths["A"]
+    assert widths["D"] == 60  # the long OGL statement, held to the widest column allowed
+
+
+def _json(query="", rows=(), user=None):
+    request = RequestFactory().get(f"/councils/{query}")
+    request.user = user or AnonymousUser()
+    return json_response(request, HEADER, rows, data_as_at=AS_AT)
+
+
+def test_the_json_is_the_csvs_table_with_typed_values():
+    rows = [["Walsall", 27.9, None], ["Dudley", datetime.date(2021, 3, 18), "=1+1"]]
+
+    answer = json.loads(_json("?format=json", rows).content)
+
+    assert answer["columns"] == [*HEADER, "source", "data_as_at"]
+    assert answer["rows"][0] == ["Walsall", 27.9, None, SOURCE_ATTRIBUTION, "2025-12-18"]
+    assert answer["rows"][1][:3] == ["Dudley", "2021-03-18", "=1+1"]  # no spreadsheet here
+    assert (answer["count"], answer["page"], answer["pages"]) == (2, 1, 1)
+    assert answer["next"] is None and answer["previous"] is None
+
+
+def test_the_json_is_paged_keeping_every_other_option(monkeypatch):
+    monkeypatch.setattr("scorecard.exports.JSON_PAGE_SIZE", 2)
+    rows = [[f"Council {n}", n, ""] for n in range(5)]
+
+    second = json.loads(_json("?region=WM&format=json&page=2", rows).content)
+
+    assert [row[1] for row in second["rows"]] == [2, 3]
+    assert second["next"] == "http://testserver/councils/?region=WM&format=json&page=3"
+    assert second["previous"] == "http://testserver/councils/?region=WM&format=json&page=1"
+    assert _json("?format=json&page=4", rows).status_code == 404
+    assert _json("?format=json&page=x", rows).status_code == 404
+
+
+def test_an_empty_table_is_one_empty_page():
+    answer = json.loads(_json("?format=json").content)
+
+    assert (answer["rows"], answer["count"], answer["pages"]) == ([], 0, 1)
