@@ -31,7 +31,8 @@ ARROWS = {
 def value_html(cell, info) -> SafeString:
     """A published value as the scorecard reads it: a RAG or category as a tag in words, a
     date, a number to its decimals (with % for percentages), or why it is missing; then the
-    numerator and denominator, and the publisher's quality flag, when there are any."""
+    numerator and denominator, the publisher's quality flag and an erratum's note ("✱ Corrected:
+    published as …"), when there are any."""
     if cell.has_value:
         if cell.text:
             html = (
@@ -52,6 +53,8 @@ def value_html(cell, info) -> SafeString:
         )
     if cell.quality_flag:
         html += f'<br><span class="warning">{escape(cell.quality_flag)}</span>'
+    if cell.correction:
+        html += f'<br><span class="correction">✱ {escape(cell.correction)}</span>'
     return mark_safe(html)
 
 

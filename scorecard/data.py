@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import BooleanField, Exists, IntegerField, Max, OuterRef, Q
+from django.db.models import BooleanField, Exists, IntegerField, Max, OuterRef, Q, Subquery
 from django.db.models import Value as Constant
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
@@ -24,10 +24,12 @@ from indicators import rounding
 from indicators.models import (
     ILLUSTRATIVE,
     NUMERIC_KINDS,
+    PUBLISHED_FIELDS,
     TOTAL,
     Availability,
     BreakKind,
     Domain,
+    Erratum,
     Indicator,
     IndicatorCode,
     Kind,
@@ -185,6 +187,10 @@ class Cell:
     provisional: str = ""
     # Why a published figure is not available after all (`with_base`): its base is zero.
     reason: str = ""
+    # An erratum's note ("Corrected: published as 61.6 (why)") when one corrects a figure of
+    # it (`cells(..., corrections=True)`), and the publisher's new figure while one needs review.
+    correction: str = ""
+    correction_review: str = ""
 
     @property
     def has_value(self) -> bool:
@@ -337,6 +343,17 @@ class IndicatorResult:
             info.multiplier,
             info.decimals,
         )
+
+    @property
+    def corrections(self) -> list[tuple[str, Cell]]:
+        """(whose, cell) of each figure shown that an erratum corrects: England's, the
+        region's, the councils'."""
+        shown = [
+            ("England", self.england),
+            (self.region_name, self.region),
+            *((row.council.name, row.cell) for row in self.rows),
+        ]
+        return [(name, cell) for name, cell in shown if cell.correction]
 
     @property
     def rows_by_name(self) -> list[CouncilResult]:
@@ -595,21 +612,27 @@ def quarter_values(disaggregation: str = TOTAL):
 Found = dict[int, tuple[str, Cell, str]]  # area -> (area kind, cell, area name)
 
 
-def cells(queryset) -> dict[tuple[int, int], Found]:
+def cells(queryset, *, corrections: bool = False) -> dict[tuple[int, int], Found]:
     """(indicator, year) -> area -> (area kind, cell, area name), from one query of
-    `annual_values`. A year of a quarterly measure that has quarters is derived from them
+    `annual_values`, with each value's errata read in the same query when `corrections`
+    (`_with_corrections`). A year of a quarterly measure that has quarters is derived from them
     (`derived_year`), never read as stored."""
     found: dict[tuple[int, int], Found] = defaultdict(dict)
     quarters: dict[tuple[int, int], dict] = defaultdict(lambda: defaultdict(dict))
     bases = {}
+    extra = ()
+    if corrections:
+        queryset, extra = _with_corrections(queryset), _CORRECTION_COLUMNS
     # order_by(): the rows go into a dict, so Value's default ordering would only add joins.
-    for row in queryset.order_by().values_list(*_VALUE_COLUMNS, *_BASIS_COLUMNS):
+    read = len(_VALUE_COLUMNS) + len(_BASIS_COLUMNS)
+    for row in queryset.order_by().values_list(*_VALUE_COLUMNS, *_BASIS_COLUMNS, *extra):
         indicator_id, year, quarter, area_id, kind, name, *cell = row[: len(_VALUE_COLUMNS)]
         if quarter is None:
-            found[(indicator_id, year)][area_id] = (kind, with_base(Cell(*cell)), name)
+            own = Cell(*cell, **_correction(*row[read:])) if extra else Cell(*cell)
+            found[(indicator_id, year)][area_id] = (kind, with_base(own), name)
         else:
             quarters[(indicator_id, year)][area_id][quarter] = (kind, with_base(Cell(*cell)), name)
-            bases[indicator_id] = row[len(_VALUE_COLUMNS) :]
+            bases[indicator_id] = row[len(_VALUE_COLUMNS) : read]
     for (indicator_id, year), by_area in quarters.items():
         for area_id, by_quarter in by_area.items():
             kind, _, name = next(iter(by_quarter.values()))
@@ -620,6 +643,59 @@ def cells(queryset) -> dict[tuple[int, int], Found]:
                 name,
             )
     return found
+
+
+# What an erratum corrects, as `_with_corrections` annotates a value: the published figure of
+# each field it corrects (None for a field not corrected), the reason, the publisher's new
+# figure while one needs review.
+_CORRECTION_COLUMNS = (
+    *(f"erratum_{name}" for name in PUBLISHED_FIELDS),
+    "erratum_reason",
+    "erratum_review",
+)
+_FIGURE_WORDS = {
+    "outcome": "published as {}",
+    "numerator": "numerator {}",
+    "denominator": "denominator {}",
+    "base": "{} respondents",
+    "margin_of_error": "margin of error {}",
+}
+
+
+def _with_corrections(queryset):
+    """Each value with its errata in the same query: a subquery per figure on the errata's
+    unique key, which are few (data/reference/errata.csv and a lead's)."""
+    errata = Erratum.objects.filter(
+        area=OuterRef("area"),
+        indicator=OuterRef("indicator"),
+        period=OuterRef("period"),
+        disaggregation=OuterRef("disaggregation"),
+    ).order_by("-needs_review", "field")
+    return queryset.annotate(
+        **{
+            f"erratum_{name}": Subquery(errata.filter(field=name).values("published")[:1])
+            for name in PUBLISHED_FIELDS
+        },
+        erratum_reason=Subquery(errata.values("reason")[:1]),
+        erratum_review=Subquery(errata.filter(needs_review=True).values("republished")[:1]),
+    )
+
+
+def _correction(*columns) -> dict[str, str]:
+    """A Cell's erratum fields from `_CORRECTION_COLUMNS`: "Corrected: published as 61.6,
+    margin of error 2.4, 2275 respondents (why)"; nothing for a value without an erratum."""
+    *published, reason, review = columns
+    figures = [
+        _FIGURE_WORDS[name].format(f"{number:g}")
+        for name, number in zip(PUBLISHED_FIELDS, published, strict=True)
+        if number is not None
+    ]
+    if not figures:
+        return {}
+    return {
+        "correction": f"Corrected: {', '.join(figures)} ({reason})",
+        "correction_review": review or "",
+    }
 
 
 def quarter_cells(queryset) -> dict[tuple[int, int, int], Found]:
@@ -1105,7 +1181,9 @@ def benchmarks(
     shown = wanted | Q(area_id__in=england)
     if quarter is None:
         base = annual_values(disaggregation).filter(indicator_id__in=ids)
-        current = _by_indicator(cells(base.filter(shown, period__in=_periods(year=year))))
+        current = _by_indicator(
+            cells(base.filter(shown, period__in=_periods(year=year)), corrections=True)
+        )
         # Here the year's own index is the better path (measured on SQLite: 12 ms, not 20).
         # England's earlier years too: the indicator page's trend draws its line.
         earlier = base.filter(

@@ -419,6 +419,7 @@ CSV_HEADER = [
     "england",
     "region",
     "note",
+    "correction",
     "publication",
     "councils_published",
     "councils_shown",
@@ -549,11 +550,19 @@ def _results_rows(results, council_ids=None):
                 rounded(result.england.outcome, info.decimals),
                 rounded(result.region.outcome, info.decimals),
                 row.cell.note,
+                _corrections(row.cell, result),
                 publication,
                 published,
                 shown,
                 _source(info, row.cell),
             ]
+
+
+def _corrections(cell, result) -> str:
+    """The errata of a download row's figures (the value's, England's and the region's), each
+    with the figure as published and the reason."""
+    found = [("value", cell), ("england", result.england), ("region", result.region)]
+    return "; ".join(f"{name}: {own.correction}" for name, own in found if own.correction)
 
 
 @cached_page
