@@ -13,7 +13,6 @@ Both are shaped into the same columns and joined with one UNION ALL, filtered in
 so a page is two queries (the count and the page's rows) whatever the size of the log.
 """
 
-
 import django_filters
 import django_tables2 as tables
 from django import forms

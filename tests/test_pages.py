@@ -101,7 +101,7 @@ def test_council_scorecard_shows_people_counts_england_and_caveats(client):
 def test_council_scorecard_draws_the_councils_own_trend_and_reads_no_other(client):
     response = client.get("/councils/birmingham/?period=2024-25")
     html = response.content.decode()
-    assert re.search(r'aria-label="Trend from [^"]* in 20\d\d-\d\d to [^"]* in 2024-25"', html)
+    assert re.search(r'aria-label="Trend from [^"]* in 20\d\d-\d\d to [^"]* in 2024-25[;,"]', html)
     rows = [
         row
         for _, results in response.context["sections"]
