@@ -29,13 +29,13 @@ from django.utils.text import get_valid_filename
 
 from indicators import importing
 from indicators.importing import Importer, ImportFailed
-from indicators.models import TOTAL, Availability, Kind, Period, Value
+from indicators.models import Availability, Kind, Period
 from indicators.periods import format_period, parse_period
 from indicators.validation import CHOICE_KINDS
 from returns import workflow
 from returns.forms import EntryForm, value_fields
 from returns.models import Action, Entry, EntryChange, Event
-from returns.views import _previous, _shown
+from returns.views import _shown
 from scorecard import freshness
 from scorecard.exports import FORMULA_STARTS
 
@@ -227,17 +227,8 @@ def template_rows(council, year: int, quarter: int | None) -> list[list]:
         entry.indicator_id: entry
         for entry in Entry.objects.filter(submission__council=council, submission__period=period)
     }
-    previous = _previous(year, quarter)
-    last = {
-        value.indicator_id: value
-        for value in Value.objects.filter(
-            area=council,
-            period__year=previous[0],
-            period__quarter=previous[1],
-            indicator__in=measures,
-            disaggregation=TOTAL,
-        )
-    }
+    previous = workflow.previous_period(year, quarter)
+    last = workflow.last_published(council, previous, measures)
     return [
         [
             council.name,

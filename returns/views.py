@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 
 from councils.models import Area, ComparatorGroup
 from indicators import clock
-from indicators.models import TOTAL, Period, Value, due_date, period_being_collected
+from indicators.models import Period, due_date, period_being_collected
 from indicators.periods import format_period, parse_period, period_end
 from returns import changelog, workflow
 from returns.forms import EntryForm, TransitionForm
@@ -190,12 +190,6 @@ DONE_WORDS = {
 }
 
 
-def _previous(year: int, quarter: int | None) -> tuple[int, int | None]:
-    if quarter is None:
-        return year - 1, None
-    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
-
-
 def _shown(indicator, value) -> str:
     """A published value as a reader sees it: "45.0 %", "Green", "31 March 2025"."""
     from scorecard.numbers import format_number
@@ -272,17 +266,8 @@ def return_screen(request, slug, period):
                 url = reverse("returns:return", args=[council.slug, label])
                 return redirect(f"{url}?done={action}")
         version = request.POST.get("version") or version
-    previous = _previous(year, quarter)
-    published = {
-        v.indicator_id: v
-        for v in Value.objects.filter(
-            area=council,
-            period__year=previous[0],
-            period__quarter=previous[1],
-            indicator__in=measures,
-            disaggregation=TOTAL,
-        )
-    }
+    previous = workflow.previous_period(year, quarter)
+    published = workflow.last_published(council, previous, measures)
     for form in forms:
         form.describe_fields()
     sections = [

@@ -264,6 +264,29 @@ def due_measures(council, period) -> list[Indicator]:
 # Saving a draft ------------------------------------------------------------------------------
 
 
+def previous_period(year: int, quarter: int | None) -> tuple[int, int | None]:
+    """The period before: the year before a year, the quarter before a quarter."""
+    if quarter is None:
+        return year - 1, None
+    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+
+
+def last_published(council, previous: tuple[int, int | None], measures) -> dict[int, Value]:
+    """indicator id -> the council's published value (the total) of each of `measures` for
+    the `previous` period: what a lead sees beside each measure, on the screen and in the
+    template (1 query)."""
+    return {
+        value.indicator_id: value
+        for value in Value.objects.filter(
+            area=council,
+            period__year=previous[0],
+            period__quarter=previous[1],
+            indicator__in=measures,
+            disaggregation=TOTAL,
+        )
+    }
+
+
 def _label(council, period) -> str:
     return f"{council}'s return for {period}"
 
@@ -626,10 +649,12 @@ __all__ = [
     "WorkflowError",
     "councils_for",
     "due_measures",
+    "last_published",
     "lead_addresses",
     "link",
     "may",
     "missing_measures",
+    "previous_period",
     "publish",
     "reopen",
     "return_to_lead",

@@ -228,7 +228,7 @@ def test_the_preview_page_runs_a_fixed_number_of_queries(
     assert response.status_code == 200 and "Confirm and save" in response.content.decode()
 
 
-PREVIEW_QUERIES = 81
+PREVIEW_QUERIES = 63
 
 
 # Confirming --------------------------------------------------------------------------------------
