@@ -331,13 +331,17 @@ def indicator_detail(request, slug):
 def compare(request):
     """Two to four councils side by side across every indicator, with England; the downloads
     hold the councils' rows in the order chosen."""
-    slugs = [s for s in request.GET.getlist("councils") if s][:4]
+    slugs = [s for s in request.GET.getlist("councils") if s]
     form, period, group, publishing = _options(request)
     choices = list(Area.objects.councils().values_list("slug", "name"))
     chosen = [pk for (pk,) in Area.objects.councils().filter(slug__in=slugs).values_list("pk")]
     error = ""
     sections = []
-    if len(chosen) >= 2:
+    if len(chosen) > 4:
+        # Compare nothing rather than the first four: which to leave out is the person's choice,
+        # and their choices stay ticked for them to make it.
+        error = f"Choose up to four councils: you chose {len(chosen)}"
+    elif len(chosen) >= 2:
         chosen = tuple(sorted(chosen))
         results = _results(period, group, request.user, extra_councils=chosen, trend_of=chosen)
         sections = data.sections(list(results.values()))
@@ -378,7 +382,8 @@ def compare(request):
             "columns": columns,
             "sections": table,
             "error": error,
-            "errors": [("councils", error)] if error else [],
+            # GOV.UK's error summary links a group of checkboxes' error to its first box.
+            "errors": [(f"council-{choices[0][0]}", error)] if error else [],
         },
     )
 

@@ -58,6 +58,32 @@ def test_a_compare_download_without_two_councils_is_an_empty_table_not_a_page(cl
     assert csv_rows(response) == [[*CSV_HEADER, "source", "data_as_at"]]
 
 
+SIX = "&".join(
+    f"councils={slug}"
+    for slug in ["walsall", "dudley", "coventry", "birmingham", "sandwell", "solihull"]
+)
+
+
+def test_choosing_more_than_four_councils_says_so_and_compares_none(
+    client, django_assert_num_queries
+):
+    with django_assert_num_queries(6):  # the options and the picker; no results
+        html = client.get(f"/compare/?{SIX}&period=2022-23").content.decode()
+
+    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    first_box = re.search(r'type="checkbox" id="(council-[\w-]+)"', html).group(1)
+    assert f'<a href="#{first_box}">Choose up to four councils: you chose 6</a>' in summary
+    assert 'id="councils-error"' in html and "form-group--error" in html
+    assert '<th scope="col">England</th>' not in html and "format=csv" not in html
+    assert 'value="solihull" checked' in html and 'value="walsall" checked' in html
+
+
+def test_a_compare_download_of_more_than_four_councils_is_an_empty_table(client):
+    response = client.get(f"/compare/?{SIX}&period=2022-23&format=csv")
+
+    assert csv_rows(response) == [[*CSV_HEADER, "source", "data_as_at"]]
+
+
 def test_the_compare_page_has_an_england_column_and_links_its_downloads(client):
     html = client.get(COMPARE).content.decode()
 
