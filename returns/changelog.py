@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
 from councils.models import Area
@@ -41,9 +42,10 @@ from indicators.models import Availability, Indicator, ValueChange
 from indicators.periods import format_period
 from returns import workflow
 from returns.models import Action, EntryChange, Event, Role, State
-from scorecard.exports import csv_response, table_rows
+from scorecard.exports import csv_response, json_response, table_rows
 
 PER_PAGE = 50
+CHANGES_SOURCE = "West Midlands ADASS returns change log"
 RETURN, VALUE = "return", "value"
 # A published value's change, by the path that wrote it (`ValueChange.via`).
 IMPORTED, EDITED, CORRECTED = "imported", "edited", "corrected"
@@ -329,6 +331,7 @@ class ChangeTable(tables.Table):
 
 
 @never_cache
+@require_safe
 @login_required
 def change_log(request):
     if workflow.role_of(request.user) != Role.REGIONAL_LEAD:
@@ -336,12 +339,12 @@ def change_log(request):
     filters = ChangeFilter(request.GET)
     filters.is_valid()  # a filter with a problem is explained and left out
     table = ChangeTable(change_rows(filters))
-    if request.GET.get("format") == "csv":
-        return csv_response(
-            "changes.csv",
-            *table_rows(table),
-            source_note="West Midlands ADASS returns change log",
-            data_as_at=timezone.now(),
-        )
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "json"):
+        # The JSON API's pages (docs/api.md) are of the whole log, not of the page's 50 rows.
+        options = {"source_note": CHANGES_SOURCE, "data_as_at": timezone.now()}
+        if fmt == "json":
+            return json_response(request, *table_rows(table), **options)
+        return csv_response("changes.csv", *table_rows(table), **options)
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
     return render(request, "returns/changes.html", {"filters": filters, "table": table})

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from councils.models import Area, ComparatorGroup
 from indicators import clock
@@ -22,7 +23,7 @@ from indicators.periods import format_period, parse_period, period_end
 from returns import changelog, workflow
 from returns.forms import EntryForm, TransitionForm
 from returns.models import HANDED_IN, Action, Return, Role, State
-from scorecard.exports import csv_response
+from scorecard.exports import csv_response, json_response
 
 # "Not started" is a return with no row.
 NOT_STARTED = "not_started"
@@ -72,7 +73,41 @@ def _tracker_councils(user, role):
     return list(group.councils.order_by("name")) if group else []
 
 
+TRACKER_HEADER = [
+    "period",
+    "council",
+    "state",
+    "revision",
+    "changed_by",
+    "changed_at",
+    "due",
+    "overdue",
+]
+TRACKER_SOURCE = "West Midlands ADASS returns tracker"
+
+
+def _tracker_download(request, label, rows, due):
+    """The tracker's table as CSV, or as the JSON API's pages (docs/api.md)."""
+    table = (
+        [
+            label,
+            row.council.name,
+            STATE_WORDS[row.state],
+            row.revision,
+            row.updated_by,
+            row.updated_at.strftime("%Y-%m-%d %H:%M") if row.updated_at else None,
+            due.isoformat() if due else None,
+            "yes" if row.overdue else "no",
+        ]
+        for row in rows
+    )
+    if request.GET["format"] == "json":
+        return json_response(request, TRACKER_HEADER, table, source_note=TRACKER_SOURCE)
+    return csv_response(f"returns-{label}.csv", TRACKER_HEADER, table, source_note=TRACKER_SOURCE)
+
+
 @never_cache
+@require_safe
 @login_required
 def tracker(request):
     role = workflow.role_of(request.user)
@@ -128,34 +163,8 @@ def tracker(request):
         )
     counts = Counter(row.state for row in rows)
     summary = ", ".join(f"{counts[s]} {STATE_WORDS[s].lower()}" for s in STATE_ORDER if counts[s])
-    if request.GET.get("format") == "csv":
-        return csv_response(
-            f"returns-{label}.csv",
-            [
-                "period",
-                "council",
-                "state",
-                "revision",
-                "changed_by",
-                "changed_at",
-                "due",
-                "overdue",
-            ],
-            (
-                [
-                    label,
-                    row.council.name,
-                    STATE_WORDS[row.state],
-                    row.revision,
-                    row.updated_by,
-                    row.updated_at.strftime("%Y-%m-%d %H:%M") if row.updated_at else None,
-                    due.isoformat() if due else None,
-                    "yes" if row.overdue else "no",
-                ]
-                for row in rows
-            ),
-            source_note="West Midlands ADASS returns tracker",
-        )
+    if request.GET.get("format") in ("csv", "json"):
+        return _tracker_download(request, label, rows, due)
     return render(
         request,
         "returns/tracker.html",

@@ -31,6 +31,11 @@ TABLES = {
     "Councils": ["/councils/?region=WM"],
 }
 ALL = [url for urls in TABLES.values() for url in urls]
+# The returns' tables, for signed-in users only: read here by a regional lead.
+SIGNED_IN = {
+    "Returns tracker": "/returns/?period=2025-26 Q3",
+    "Change log": "/returns/changes/?council=walsall",
+}
 
 
 def documented_columns() -> dict[str, list[str]]:
@@ -64,7 +69,7 @@ def every_page(client, url) -> tuple[list[str], list[list], int]:
 
 
 def test_the_documented_tables_are_the_ones_tested():
-    assert set(documented_columns()) == set(TABLES)
+    assert set(documented_columns()) == set(TABLES) | set(SIGNED_IN)
 
 
 @pytest.mark.parametrize(("table", "url"), [(t, u) for t, urls in TABLES.items() for u in urls])
@@ -153,3 +158,42 @@ def test_the_api_is_read_only(client):
         response = client.post(f"{url}&format=json")
         assert response.status_code == 405
         assert response["Allow"] == "GET, HEAD"
+
+
+@pytest.fixture
+def regional_lead(client):
+    call_command("load_demo_returns", stdout=io.StringIO())
+    user = get_user_model().objects.create_user("t-regional-lead")
+    Membership.objects.create(user=user, role=Role.REGIONAL_LEAD)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(("table", "url"), SIGNED_IN.items())
+def test_the_returns_tables_json_is_their_documented_csv_paged_and_never_cached(
+    regional_lead, monkeypatch, table, url
+):
+    header, *rows = csv_table(regional_lead, url)
+    monkeypatch.setattr(exports, "JSON_PAGE_SIZE", 5)
+    first = regional_lead.get(f"{url}&format=json")
+
+    columns, found, pages = every_page(regional_lead, url)
+
+    assert header == columns == documented_columns()[table]
+    assert len(rows) > 5 and pages == first.json()["pages"] == -(-len(rows) // 5)
+    # data_as_at aside: the change log's is the time it was read.
+    assert [[as_csv_text(v) for v in row[:-1]] for row in found] == [row[:-1] for row in rows]
+    assert "no-store" in first["Cache-Control"] and "private" in first["Cache-Control"]
+
+
+@pytest.mark.parametrize("url", SIGNED_IN.values())
+def test_the_returns_tables_json_is_for_signed_in_users_and_read_only(client, url):
+    assert client.get(f"{url}&format=json").status_code == 302  # to sign in
+
+    user = get_user_model().objects.create_user("t-regional-lead")
+    Membership.objects.create(user=user, role=Role.REGIONAL_LEAD)
+    client.force_login(user)
+    response = client.post(f"{url}&format=json")
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
