@@ -45,6 +45,7 @@ from .models import (
     Indicator,
     IndicatorCode,
     Period,
+    TableNote,
     Value,
     ValueChange,
     normalise_code,
@@ -177,6 +178,10 @@ class Records(list):
         self.sheets_skipped: list[str] = []
         # The workbook's written definition of each measure, by its sheet's code ("" if none).
         self.definitions: dict[str, str] = {}
+        # The notes each table lists, by its sheet's code: ([(number, where)], first, last year).
+        self.table_notes: dict[str, tuple[list[tuple[int, str]], int, int]] = {}
+        # The texts of the workbook's Notes sheet, by note number.
+        self.note_texts: dict[int, str] = {}
 
 
 @dataclass
@@ -196,6 +201,8 @@ class FileReport:
     sheets_skipped: list[str] = field(default_factory=list)
     definitions: list[str] = field(default_factory=list)
     without_definition: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    notes_without_text: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> int:
@@ -223,6 +230,9 @@ class FileReport:
             f"  no written definition: {code} (its table has no header rows)"
             for code in self.without_definition
         ]
+        if self.notes:
+            lines.append(f"  publisher's notes updated: {', '.join(self.notes)}")
+        lines += [f"  note without text: {line}" for line in self.notes_without_text]
         lines += [f"  revised: {line}" for line in self.revisions[:20]]
         if len(self.revisions) > 20:
             lines.append(f"  … and {len(self.revisions) - 20} more revised values")
@@ -834,11 +844,19 @@ def _read_workbook(path: Path, tables, records: Records, errors) -> None:
     error, as is a workbook without a data row."""
     for sheet, rows in tables:
         where = f"{path.name}, sheet {sheet}"
+        if _key(sheet) == "notes":
+            records.note_texts = note_texts(rows)
         if sheet.startswith("Table_"):
             found = _read_workbook_sheet(where, sheet, rows, errors)
             header_at = _workbook_header(rows)
             if found and header_at is not None:
                 records.definitions[found[0].measure] = sheet_definition(rows[:header_at])
+                years = [record.year for record in found]
+                records.table_notes[found[0].measure] = (
+                    sheet_notes(where, rows[:header_at]),
+                    min(years),
+                    max(years),
+                )
             if found:
                 records += found
                 records.sheets_read.append(sheet)
@@ -869,7 +887,7 @@ def _workbook_header(rows: list[list]) -> int | None:
     )
 
 
-_NOTE = re.compile(r"\s*\[note \d+\]", re.IGNORECASE)
+_NOTE = re.compile(r"\s*\[note (\d+)\]", re.IGNORECASE)
 _TABLE_TITLE = re.compile(r"^Table [^:]{1,12}:\s*")
 # The header rows every table repeats, which define nothing.
 _BOILERPLATE = ("This worksheet contains", "Cells marked")
@@ -892,6 +910,33 @@ def sheet_definition(header_rows: list[list]) -> str:
             text += "" if text.endswith(".") else "."
         lines.append(text)
     return "\n".join(lines)
+
+
+def sheet_notes(where: str, header_rows: list[list]) -> list[tuple[int, str]]:
+    """(number, where) of each note the rows above a table's header list ("[note 5]" in its
+    title), in their order, each once."""
+    notes = {}
+    for number, row in enumerate(header_rows, start=1):
+        for cell in row:
+            for found in _NOTE.finditer(str(cell)):
+                notes.setdefault(int(found.group(1)), f"{where}, row {number}")
+    return list(notes.items())
+
+
+def note_texts(rows: list[list]) -> dict[int, str]:
+    """The workbook's Notes sheet as {number: text}: a row per note, "[note N]", its text and
+    a link named in words ("Not applicable" where there is none), which ends the text.
+    Paragraphs are kept, each on one line."""
+    texts = {}
+    for row in rows:
+        cells = [str(cell).strip() for cell in row[:3]] + ["", ""]
+        found = _NOTE.fullmatch(cells[0])
+        if not found or not cells[1]:
+            continue
+        text = cells[1] if cells[2].lower() in ("", "not applicable") else f"{cells[1]} {cells[2]}"
+        paragraphs = (" ".join(part.split()) for part in re.split(r"\n\s*\n", text))
+        texts[int(found.group(1))] = "\n\n".join(part for part in paragraphs if part)
+    return texts
 
 
 def _read_workbook_sheet(where: str, sheet: str, rows: list[list], errors) -> list[Record]:
@@ -1211,15 +1256,16 @@ class Importer:
             report = FileReport(path=path.name, layout=layout)
             resolved = resolve(records, catalogue, report, file_errors)
             errors += file_errors
-            parsed.append((path, report, resolved, records.definitions))
+            parsed.append((path, report, resolved, records))
         if errors:
             raise ImportFailed(errors)
         with transaction.atomic():
             years = {item.record.year for _, _, items, _ in parsed for item in items}
             periods = _lock_periods(years)
-            for path, report, resolved, definitions in parsed:
+            for path, report, resolved, records in parsed:
                 self._merge(path, report, resolved, catalogue, periods)
-                _write_definitions(definitions, catalogue, report)
+                _write_definitions(records.definitions, catalogue, report)
+                _write_notes(records, catalogue, report)
             if self.dry_run:
                 transaction.set_rollback(True)
         return [report for _, report, *_ in parsed]
@@ -1379,6 +1425,47 @@ def _write_definitions(definitions: dict[str, str], catalogue, report: FileRepor
             indicator.definition = text
             indicator.save(update_fields=["definition"])
             report.definitions.append(indicator.code)
+
+
+def _write_notes(records: Records, catalogue, report: FileReport) -> None:
+    """Each table's notes, with the Notes sheet's texts, in place of its current measure's
+    stored notes where they differ (saved one by one: a page shows them, so the writes retire
+    cached pages). A note the Notes sheet lacks is reported with where the table lists it."""
+    tables = {
+        pk: table
+        for measure, table in records.table_notes.items()
+        if (pk := catalogue.current_indicator(measure)) is not None
+    }
+    stored = defaultdict(set)
+    for note in TableNote.objects.filter(indicator_id__in=tables):
+        stored[note.indicator_id].add(_note_key(note))
+    for pk, (listed, first_year, last_year) in tables.items():
+        notes = []
+        for number, where in listed:
+            if number not in records.note_texts:
+                report.notes_without_text.append(
+                    f"{where}: [note {number}] is not in the workbook's Notes sheet"
+                )
+                continue
+            notes.append(
+                TableNote(
+                    indicator_id=pk,
+                    number=number,
+                    text=records.note_texts[number],
+                    first_year=first_year,
+                    last_year=last_year,
+                )
+            )
+        if {_note_key(note) for note in notes} == stored[pk]:
+            continue
+        TableNote.objects.filter(indicator_id=pk).delete()
+        for note in notes:
+            note.save()
+        report.notes.append(catalogue.indicators[pk].code)
+
+
+def _note_key(note: TableNote) -> tuple:
+    return (note.number, note.text, note.first_year, note.last_year)
 
 
 def _corrected(record: Record, corrected: dict, named: str, report: FileReport, reviewed) -> dict:

@@ -262,6 +262,32 @@ class SeriesBreak(models.Model):
         return f"{self.indicator.code} {format_period(self.year)}: {self.get_kind_display()}"
 
 
+class TableNote(models.Model):
+    """A note the publisher's workbook attaches to an indicator's table ("[note 5]" in its
+    title), with the years of the table's columns it applies to. Replaced on each import of
+    the workbook."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="notes")
+    number = models.PositiveSmallIntegerField(help_text='The publisher\'s: 5 for "[note 5]".')
+    text = models.TextField()
+    first_year = models.PositiveSmallIntegerField(help_text="Start year of the financial year.")
+    last_year = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["indicator", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "number"], name="table_note_unique_indicator_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(first_year__lte=F("last_year")), name="table_note_years_in_order"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code} [note {self.number}]"
+
+
 class PeriodManager(models.Manager):
     def get_by_label(self, label: str) -> "Period":
         year, quarter = parse_period(label)

@@ -38,6 +38,7 @@ from indicators.models import (
     ScorecardArea,
     SeriesBreak,
     Source,
+    TableNote,
     Value,
 )
 from indicators.periods import format_period
@@ -459,6 +460,20 @@ def catalogue(infos: list[IndicatorInfo]) -> list[tuple[str, str, list[Indicator
         key, label = info.place(last if last is not None else datetime.date.today().year)
         groups.setdefault(key, (key, label, []))[2].append(info)
     return list(groups.values())
+
+
+class PublisherNote(NamedTuple):
+    number: int
+    text: str
+
+
+def publisher_notes(indicator_id: int, year: int) -> list[PublisherNote]:
+    """The notes the publisher's workbook attaches to the indicator's table for the year, in
+    its numbering (1 query)."""
+    notes = TableNote.objects.filter(
+        indicator_id=indicator_id, first_year__lte=year, last_year__gte=year
+    ).order_by("number")
+    return [PublisherNote(*note) for note in notes.values_list("number", "text")]
 
 
 # The choices' labels, looked up once: get_FOO_display() flattens the choices on every call.

@@ -53,6 +53,8 @@ What a change invalidates, and so what is recomputed:
   so the later years' directions change too).
 - **IndicatorCode**: nothing stored (the code a year used, and whether a measure is shown
   that year, are read on request).
+- **TableNote** (the publisher's notes on a measure's table): nothing stored (read on
+  request); its writes retire cached pages.
 - **Area** (a council's kind, or its boundary change year, which blocks its directions
   across it): every unit in which it has a value. Its name, codes and years are read on
   request.
@@ -92,7 +94,16 @@ from django.db.models.signals import (
 )
 
 from councils.models import Area, AreaKind, ComparatorGroup, Council, Region
-from indicators.models import TOTAL, VALUE_KEY, Indicator, IndicatorCode, Period, SeriesBreak, Value
+from indicators.models import (
+    TOTAL,
+    VALUE_KEY,
+    Indicator,
+    IndicatorCode,
+    Period,
+    SeriesBreak,
+    TableNote,
+    Value,
+)
 from indicators.signals import values_written
 from scorecard import data
 from scorecard.models import YEAR, Standing, Summary, bump_version
@@ -491,7 +502,7 @@ def connect() -> None:
         (_indicator_changed, (Indicator,)),
         (_break_changed, (SeriesBreak,)),
         (_area_changed, (Area, Council, Region)),
-        (_shown_changed, (IndicatorCode, ComparatorGroup)),
+        (_shown_changed, (IndicatorCode, ComparatorGroup, TableNote)),
     ):
         for model in models:
             on(post_save, receiver, model)

@@ -294,6 +294,7 @@ def indicator_detail(request, slug):
         info.id
     ]
     data.add_provisional([result], request.user)
+    notes = data.publisher_notes(info.id, year)
     table = tables.IndicatorTable(result)
     RequestConfig(request, paginate=False).configure(table)
     if request.GET.get("format") in DOWNLOADS:
@@ -302,8 +303,8 @@ def indicator_detail(request, slug):
         return _download(
             request,
             f"{info.slug}-{result.period}",
-            CSV_HEADER,
-            _results_rows([shown]),
+            INDICATOR_HEADER,
+            _with_notes(_results_rows([shown]), notes),
             source_note=None,
         )
     councils = [(row.council.slug, row.council.name) for row in result.rows_by_name]
@@ -323,6 +324,7 @@ def indicator_detail(request, slug):
             "publishing": publishing,
             "councils": councils,
             "council": council,
+            "notes": notes,
         },
     )
 
@@ -429,6 +431,19 @@ CSV_HEADER = [
     "councils_published",
     "councils_shown",
 ]
+
+
+# An indicator's download: the results' columns and, after the correction, its table's notes.
+_NOTES_AT = CSV_HEADER.index("correction") + 1
+INDICATOR_HEADER = [*CSV_HEADER[:_NOTES_AT], "publisher_notes", *CSV_HEADER[_NOTES_AT:]]
+
+
+def _with_notes(rows, notes):
+    """Each row with the publisher's notes on its table for the year in one cell, after its
+    correction: "[note 1] For measures based on survey data … [note 5] Derby Council …"."""
+    text = " ".join(f"[note {note.number}] {' '.join(note.text.split())}" for note in notes)
+    for row in rows:
+        yield [*row[:_NOTES_AT], text, *row[_NOTES_AT:]]
 
 
 DOWNLOADS = ("csv", "xlsx", "json")

@@ -36,6 +36,8 @@ SIGNED_IN = {
     "Returns tracker": "/returns/?period=2025-26 Q3",
     "Change log": "/returns/changes/?council=walsall",
 }
+# Documented under Results, and downloaded by an indicator's page only.
+INDICATOR_ONLY = {"publisher_notes"}
 
 
 def documented_columns() -> dict[str, list[str]]:
@@ -76,8 +78,11 @@ def test_the_documented_tables_are_the_ones_tested():
 def test_each_tables_csv_and_json_have_the_columns_docs_api_documents(client, table, url):
     header = csv_table(client, url)[0]
     answer = client.get(f"{url}&format=json").json()
+    documented = documented_columns()[table]
+    if not url.startswith("/indicators/"):
+        documented = [column for column in documented if column not in INDICATOR_ONLY]
 
-    assert header == documented_columns()[table]
+    assert header == documented
     assert answer["columns"] == header
 
 

@@ -142,8 +142,8 @@ def test_csv_export_has_a_bom_and_neutralised_text(client):
         ("/?period=2024-25&group=england", 11),
         ("/councils/birmingham/?period=2022-23", 14),
         ("/councils/leeds/?period=2024-25", 15),  # and its quarterly measures' quarters
-        ("/indicators/3d2a/?period=2022-23", 13),
-        ("/indicators/1a/?period=2020-21&group=england", 12),
+        ("/indicators/3d2a/?period=2022-23", 14),
+        ("/indicators/1a/?period=2020-21&group=england", 13),
         ("/indicators/", 4),
         ("/compare/?councils=birmingham&councils=coventry", 14),
     ],
