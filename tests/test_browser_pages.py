@@ -134,7 +134,7 @@ def test_the_council_list_filters_by_region_and_name(page, live_url):
     rows = page.locator("table.table tbody tr")
     assert rows.count() > 150
 
-    page.get_by_label("Region").select_option(label="West Midlands")
+    page.get_by_label("Region", exact=True).select_option(label="West Midlands")
     page.get_by_role("button", name="Filter").click()
 
     expect(page).to_have_url(re.compile(r"region=WM"))
@@ -145,7 +145,7 @@ def test_the_council_list_filters_by_region_and_name(page, live_url):
     page.get_by_role("button", name="Filter").click()
 
     expect(rows).to_have_count(5)
-    expect(page.get_by_label("Region")).to_have_value("WM")
+    expect(page.get_by_label("Region", exact=True)).to_have_value("WM")
     expect(rows.first).to_contain_text("Herefordshire")
 
 

@@ -84,7 +84,7 @@ def test_the_indicator_page_shows_the_correction_in_the_same_queries(
 ):
     info = three_c_2()
     url = f"/indicators/{info.slug}/?period=2018-19"
-    with django_assert_num_queries(13):  # as any indicator page (tests/test_pages.py)
+    with django_assert_num_queries(14):  # as any indicator page (tests/test_pages.py)
         page = client.get(url).content.decode()
     assert "Corrected figures" in page
     assert "✱ West Midlands: Corrected: published as 62.9, 4380 respondents" in page
