@@ -263,22 +263,51 @@ def _refresh(units, travels, quarters=None, *, only_groups=None) -> None:
     groups = _saved_groups()
     if only_groups is not None:
         groups = {g: members for g, members in groups.items() if g in only_groups}
+    replacement = _Replacement(groups, only_groups is not None)
     for indicator, (years, moves) in by_indicator.items():
         if indicator in infos:
             _refresh_indicator(
                 infos[indicator],
                 years,
                 moves,
-                groups,
-                only_groups is not None,
+                replacement,
                 quarters.get(indicator),
                 boundaries=boundaries,
             )
+    replacement.apply()
 
 
-def _refresh_indicator(info, years, moves, groups, groups_only, quarters, *, boundaries) -> None:
+class _Replacement:
+    """The stored rows to delete and the new ones to store, for every indicator of a refresh,
+    written together at its end: a query per table, not per indicator and period kind."""
+
+    def __init__(self, groups: dict, groups_only: bool):
+        self.groups, self.groups_only = groups, groups_only
+        self.stale: list[Q] = []
+        self.standings: list[Standing] = []
+        self.summaries: list[Summary] = []
+
+    def add(self, stale: Q, standings: list, summaries: list) -> None:
+        """Replace the rows `stale` picks (only the groups' with `groups_only`)."""
+        if self.groups_only:
+            stale &= Q(group_id__in=list(self.groups))
+        self.stale.append(stale)
+        self.standings += standings
+        self.summaries += summaries
+
+    def apply(self) -> None:
+        if self.stale:
+            stale = reduce(or_, self.stale)
+            Standing.objects.filter(stale).delete()
+            Summary.objects.filter(stale).delete()
+        Standing.objects.bulk_create(self.standings, batch_size=2000)
+        Summary.objects.bulk_create(self.summaries, batch_size=2000)
+
+
+def _refresh_indicator(info, years, moves, replacement, quarters, *, boundaries) -> None:
+    groups, groups_only = replacement.groups, replacement.groups_only
     if info.quarterly_basis:
-        _refresh_quarters(info, groups, groups_only, quarters, boundaries)
+        _refresh_quarters(info, replacement, quarters, boundaries)
     # Every year of the indicator: directions look back, and later years' look back here.
     found = data.cells(data.annual_values().filter(indicator_id=info.id))
     earlier = defaultdict(dict)  # council -> year -> cell
@@ -293,23 +322,18 @@ def _refresh_indicator(info, years, moves, groups, groups_only, quarters, *, bou
             unit = data.compute_unit(info, year, by_area, earlier, groups, boundaries=boundaries)
             standings += _standings(info.id, (year, YEAR), unit, groups_only)
             summaries += _summaries(info.id, (year, YEAR), unit, groups_only)
-    _replace(
-        {"indicator_id": info.id, "year__in": years, "quarter": YEAR},
-        groups,
-        groups_only,
-        standings,
-        summaries,
-    )
+    replacement.add(Q(indicator_id=info.id, year__in=years, quarter=YEAR), standings, summaries)
     if not groups_only:
         _refresh_travels(info, years, moves, earlier, boundaries)
 
 
-def _refresh_quarters(info, groups, groups_only, changed, boundaries) -> None:
+def _refresh_quarters(info, replacement, changed, boundaries) -> None:
     """The quarters of a quarterly measure that a change to the `changed` quarters ((year,
     quarter); None: every quarter) reaches: each changed quarter and the quarters up to the
     same quarter a year later, since a quarter's direction looks back one quarter or one year
     and no further (`stats.quarterly_comparisons`)."""
-    reached = None
+    groups, groups_only = replacement.groups, replacement.groups_only
+    reached = Q()
     if changed is not None:
         reached = reduce(
             or_, (Q(year=y, quarter__gte=q) | Q(year=y + 1, quarter__lte=q) for y, q in changed)
@@ -331,20 +355,7 @@ def _refresh_quarters(info, groups, groups_only, changed, boundaries) -> None:
         )
         standings += _standings(info.id, (year, quarter), unit, groups_only)
         summaries += _summaries(info.id, (year, quarter), unit, groups_only)
-    stale = {"indicator_id": info.id, "quarter__gt": YEAR}
-    _replace(stale, groups, groups_only, standings, summaries, reached)
-
-
-def _replace(stale, groups, groups_only, standings, summaries, where=None) -> None:
-    """Delete the stored rows `stale` (and `where`, a Q) picks (only the groups' with
-    `groups_only`) and store the new ones."""
-    if groups_only:
-        stale["group_id__in"] = list(groups)
-    where = where or Q()
-    Standing.objects.filter(where, **stale).delete()
-    Summary.objects.filter(where, **stale).delete()
-    Standing.objects.bulk_create(standings, batch_size=2000)
-    Summary.objects.bulk_create(summaries, batch_size=2000)
+    replacement.add(Q(indicator_id=info.id, quarter__gt=YEAR) & reached, standings, summaries)
 
 
 def _refresh_travels(info, years, moves, earlier, boundaries) -> None:
