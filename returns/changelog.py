@@ -42,7 +42,7 @@ from indicators.models import Availability, Indicator, ValueChange
 from indicators.periods import format_period
 from returns import workflow
 from returns.models import Action, EntryChange, Event, Role, State
-from scorecard.exports import csv_response, json_response, table_rows
+from scorecard.exports import download, table_rows
 
 PER_PAGE = 50
 CHANGES_SOURCE = "West Midlands ADASS returns change log"
@@ -342,9 +342,12 @@ def change_log(request):
     fmt = request.GET.get("format")
     if fmt in ("csv", "json"):
         # The JSON API's pages (docs/api.md) are of the whole log, not of the page's 50 rows.
-        options = {"source_note": CHANGES_SOURCE, "data_as_at": timezone.now()}
-        if fmt == "json":
-            return json_response(request, *table_rows(table), **options)
-        return csv_response("changes.csv", *table_rows(table), **options)
+        return download(
+            request,
+            "changes",
+            *table_rows(table),
+            source_note=CHANGES_SOURCE,
+            data_as_at=timezone.now(),
+        )
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
     return render(request, "returns/changes.html", {"filters": filters, "table": table})

@@ -23,7 +23,7 @@ from indicators.periods import format_period, parse_period, period_end
 from returns import changelog, workflow
 from returns.forms import EntryForm, TransitionForm
 from returns.models import HANDED_IN, Action, Return, Role, State
-from scorecard.exports import csv_response, json_response
+from scorecard.exports import download
 
 # "Not started" is a return with no row.
 NOT_STARTED = "not_started"
@@ -101,9 +101,7 @@ def _tracker_download(request, label, rows, due):
         ]
         for row in rows
     )
-    if request.GET["format"] == "json":
-        return json_response(request, TRACKER_HEADER, table, source_note=TRACKER_SOURCE)
-    return csv_response(f"returns-{label}.csv", TRACKER_HEADER, table, source_note=TRACKER_SOURCE)
+    return download(request, f"returns-{label}", TRACKER_HEADER, table, source_note=TRACKER_SOURCE)
 
 
 @never_cache

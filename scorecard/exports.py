@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.core.paginator import InvalidPage, Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
@@ -225,3 +225,19 @@ def _json_cell(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
+
+
+DOWNLOADS = ("csv", "xlsx", "json")
+
+
+def download(request, name: str, header: Sequence[str], rows: Iterable[Sequence], **options):
+    """The table as `?format=` asks for (one of DOWNLOADS): the file `name`.csv or .xlsx, or
+    JSON a page at a time; the same header and rows whichever the format. `options` are the
+    writers' (`source_note`, `data_as_at`)."""
+    if request.method not in ("GET", "HEAD"):  # a read API: no download answers a write
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    fmt = request.GET["format"]
+    if fmt == "json":
+        return json_response(request, header, rows, **options)
+    write = csv_response if fmt == "csv" else xlsx_response
+    return write(f"{name}.{fmt}", header, rows, **options)

@@ -11,16 +11,16 @@ from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django_tables2 import RequestConfig
 
 from councils.models import Area, ComparatorGroup
 from indicators.models import ILLUSTRATIVE, Source
 from indicators.periods import format_period, parse_period
-from scorecard import cells, charts, data, stats, tables
+from scorecard import cells, charts, data, exports, stats, tables
 from scorecard.context_processors import SOURCE_ATTRIBUTION
-from scorecard.exports import csv_response, json_response, table_rows, xlsx_response
+from scorecard.exports import table_rows
 from scorecard.filters import CouncilFilter
 from scorecard.numbers import rounded
 from scorecard.pagecache import cached_page
@@ -117,9 +117,9 @@ def region_overview(request):
     label = format_period(*period)
     results = _results(period, group, request.user, with_trend=False)
     sections = data.sections(list(results.values()))
-    download = request.GET.get("format") in DOWNLOADS
-    if download and request.GET.get("table") != "directions":
-        return _download(
+    wanted = request.GET.get("format") in exports.DOWNLOADS
+    if wanted and request.GET.get("table") != "directions":
+        return exports.download(
             request,
             f"scorecard-overview-{label}",
             CSV_HEADER,
@@ -130,8 +130,8 @@ def region_overview(request):
     # The roll-ups' year: the chosen year, or for a quarter the year its annual measures show.
     year = next(iter(yearly.values())).year if yearly else period[0]
     directions = data.overall_directions(yearly, settings.OVERALL_DIRECTION_TOLERANCE)
-    if download:
-        return _download(
+    if wanted:
+        return exports.download(
             request,
             f"overall-direction-{format_period(year)}",
             DIRECTIONS_HEADER,
@@ -198,8 +198,8 @@ def council_list(request):
     )
     table = tables.CouncilTable(filters.qs)
     RequestConfig(request, paginate=False).configure(table)
-    if request.GET.get("format") in DOWNLOADS:
-        return _download(request, "councils", *table_rows(table))
+    if request.GET.get("format") in exports.DOWNLOADS:
+        return exports.download(request, "councils", *table_rows(table))
     return render(request, "scorecard/council_list.html", {"filters": filters, "table": table})
 
 
@@ -219,8 +219,8 @@ def council_detail(request, slug):
         trend_of=(council["pk"],),  # the page shows no other council's trend
     )
     sections = data.sections(list(results.values()))
-    if request.GET.get("format") in DOWNLOADS:
-        return _download(
+    if request.GET.get("format") in exports.DOWNLOADS:
+        return exports.download(
             request,
             f"{slug}-{format_period(*period)}",
             CSV_HEADER,
@@ -297,10 +297,10 @@ def indicator_detail(request, slug):
     notes = data.publisher_notes(info.id, year)
     table = tables.IndicatorTable(result)
     RequestConfig(request, paginate=False).configure(table)
-    if request.GET.get("format") in DOWNLOADS:
+    if request.GET.get("format") in exports.DOWNLOADS:
         # The rows in the order the table shows them.
         shown = replace(result, rows=[row.record for row in table.rows])
-        return _download(
+        return exports.download(
             request,
             f"{info.slug}-{result.period}",
             INDICATOR_HEADER,
@@ -351,10 +351,10 @@ def compare(request):
         error = "Choose at least two councils to compare."
     names = dict(choices)
     columns = [(slug, names[slug]) for slug in slugs if slug in names]
-    if request.GET.get("format") in DOWNLOADS:
+    if request.GET.get("format") in exports.DOWNLOADS:
         results = [r for section in sections for r in section.results]
         ids = _ids_in_order(results[0], slugs) if results else []
-        return _download(
+        return exports.download(
             request,
             f"compare-{'-'.join(slug for slug, _ in columns)}-{format_period(*period)}",
             CSV_HEADER,
@@ -444,22 +444,6 @@ def _with_notes(rows, notes):
     text = " ".join(f"[note {note.number}] {' '.join(note.text.split())}" for note in notes)
     for row in rows:
         yield [*row[:_NOTES_AT], text, *row[_NOTES_AT:]]
-
-
-DOWNLOADS = ("csv", "xlsx", "json")
-
-
-def _download(request, name, header, rows, source_note=SOURCE_ATTRIBUTION):
-    """The table as `?format=` asks for (one of DOWNLOADS): the file `name`.csv or .xlsx, or
-    JSON a page at a time; the same header and rows whichever the format. `source_note=None`
-    when each row ends with its own source."""
-    if request.method not in ("GET", "HEAD"):  # a read API: no download answers a write
-        return HttpResponseNotAllowed(["GET", "HEAD"])
-    fmt = request.GET["format"]
-    if fmt == "json":
-        return json_response(request, header, rows, source_note=source_note)
-    write = csv_response if fmt == "csv" else xlsx_response
-    return write(f"{name}.{fmt}", header, rows, source_note=source_note)
 
 
 DIRECTIONS_HEADER = [
