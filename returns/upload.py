@@ -35,7 +35,7 @@ from indicators.validation import CHOICE_KINDS
 from returns import workflow
 from returns.forms import EntryForm, value_fields
 from returns.models import Action, Entry, EntryChange, Event
-from returns.views import _shown
+from returns.views import shown
 from scorecard import freshness
 from scorecard.exports import FORMULA_STARTS
 
@@ -236,7 +236,7 @@ def template_rows(council, year: int, quarter: int | None) -> list[list]:
             m.code,
             m.name,
             _what_to_enter(m),
-            f"{format_period(*previous)}: {_shown(m, last.get(m.pk)) or 'nothing published'}",
+            f"{format_period(*previous)}: {shown(m, last.get(m.pk)) or 'nothing published'}",
             *_cells(m, entries.get(m.pk) or last.get(m.pk)),
         ]
         for m in measures

@@ -197,9 +197,10 @@ DONE_WORDS = {
 }
 
 
-def _shown(indicator, value) -> str:
-    """A published value as a reader sees it: "45.0 %", "Green", "31 March 2025"."""
-    from scorecard.numbers import format_number
+def shown(indicator, value) -> str:
+    """A published value as a reader sees it: "45.0 %", "Green", "31 March 2025", a year as
+    "2024" (`numbers.format_value`, the pages' formatter)."""
+    from scorecard.numbers import format_number, format_value
 
     if value is None:
         return ""
@@ -208,7 +209,7 @@ def _shown(indicator, value) -> str:
     if value.text_value:
         return value.text_value[:1].upper() + value.text_value[1:]
     if value.outcome is not None:
-        text = format_number(value.outcome, indicator.decimals)
+        text = format_value(value.outcome, indicator)
         if indicator.unit:
             text = f"{text} {indicator.unit}"
         if indicator.is_counted and value.numerator is not None:
@@ -282,7 +283,7 @@ def return_screen(request, slug, period):
             "indicator": form.indicator,
             "form": form,
             "entry": entries.get(form.indicator.pk),
-            "last": _shown(form.indicator, published.get(form.indicator.pk)),
+            "last": shown(form.indicator, published.get(form.indicator.pk)),
         }
         for form in forms
     ]

@@ -434,3 +434,13 @@ def test_median_time_to_save_a_whole_return(client, walsall_lead, collecting):
     median = statistics.median(times)
     print(f"median save of a whole return: {median * 1000:.0f} ms")
     assert median < 2
+
+
+def test_last_periods_value_is_shown_as_the_pages_show_it():
+    from indicators.models import Indicator, Value
+    from returns.views import shown
+
+    year = Indicator(code="T-YEAR", kind="year", decimals=0)
+    share = Indicator(code="T-PCT", kind="percentage", decimals=1, unit="%")
+    assert shown(year, Value(outcome=2024.0, outcome_status="available")) == "2024"
+    assert shown(share, Value(outcome=1234.56, outcome_status="available")) == "1,234.6 %"
